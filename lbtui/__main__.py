@@ -1,0 +1,5 @@
+"""python -m lbtui"""
+
+from lbtui.cli import main
+
+raise SystemExit(main())
