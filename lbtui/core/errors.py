@@ -7,7 +7,10 @@
         ├── HostUnreachable    a Docker host did not answer (names the host and its URL)
         ├── ActionFailed       a step of an action failed (names the step and where)
         ├── ConfigRejected     HAProxy refused a rendered configuration
-        └── LabError           the local lab could not be brought up or down
+        ├── LabError           the local lab could not be brought up or down
+        ├── StatsUnavailable   an LB's stats page did not answer (haproxy_stats)
+        ├── StatsFormatError   an LB's stats page answered something that is not its CSV
+        └── RuntimeCommandFailed  HAProxy's runtime API refused a command (haproxy_runtime)
 
 Every message is written for the person at the terminal: what happened, where,
 and what to do about it.

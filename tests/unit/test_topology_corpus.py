@@ -1,0 +1,39 @@
+"""Every file of the bad-input corpus is refused with exactly the problems it lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lbtui.core.errors import Problem, TopologyInvalid
+from lbtui.core.topology import load_topology
+
+CORPUS = Path(__file__).parent.parent / "topology_corpus"
+CASES = sorted(CORPUS.glob("*.yaml"))
+
+
+def _render(problem: Problem) -> str:
+    field = f"{problem.path}: " if problem.path else ""
+    return f"{problem.line}:{problem.column}: {field}{problem.message}"
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_bad_file_reports_exactly_the_expected_problems(case: Path) -> None:
+    expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    assert expected, f"{case.name} has no expectations"
+
+    with pytest.raises(TopologyInvalid) as caught:
+        load_topology(case)
+
+    problems = caught.value.problems
+    rendered = [_render(p) for p in problems]
+    assert len(rendered) == len(expected), "\n".join(rendered)
+    for got, want in zip(rendered, expected, strict=True):
+        assert got.startswith(want), f"\n got: {got}\nwant: {want}"
+    assert all(p.file == str(case) for p in problems)
+    assert caught.value.exit_code == 2
