@@ -15,9 +15,9 @@ class CommandModule(Protocol):
 
 
 def _modules() -> list[ModuleType]:
-    from lbtui.commands import lab
+    from lbtui.commands import deploy, lab
 
-    return [lab]
+    return [lab, deploy]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()

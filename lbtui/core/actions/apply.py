@@ -1,0 +1,42 @@
+"""Apply: overlay, backends, LB, bridge, in that order (or one of them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lbtui.core.actions.backends import launch_backends
+from lbtui.core.actions.bridge import connect_bridges
+from lbtui.core.actions.gateway import DockerGateway
+from lbtui.core.actions.lb import deploy_lbs
+from lbtui.core.actions.overlay import create_overlay
+from lbtui.core.actions.scope import STEPS, hosts_for
+from lbtui.core.actions.steps import Change
+from lbtui.core.errors import BadInput
+from lbtui.core.model import Topology
+from lbtui.core.progress import Reporter, ignore_progress
+
+StepFunction = Callable[[DockerGateway, Topology, Reporter], list[Change]]
+
+STEP_FUNCTIONS: dict[str, StepFunction] = {
+    "overlay": create_overlay,
+    "backends": launch_backends,
+    "lb": deploy_lbs,
+    "bridge": connect_bridges,
+}
+
+
+def apply(
+    hosts: DockerGateway,
+    topology: Topology,
+    report: Reporter = ignore_progress,
+    step: str | None = None,
+) -> list[Change]:
+    """Run every step (or only `step`); every host needed is checked before any change."""
+    if step is not None and step not in STEP_FUNCTIONS:
+        raise BadInput(f"unknown step {step!r}; choose one of {', '.join(STEPS)}")
+    steps = [step] if step is not None else list(STEPS)
+    hosts.require_reachable(hosts_for(topology, "apply" if step is None else step))
+    done: list[Change] = []
+    for name in steps:
+        done += STEP_FUNCTIONS[name](hosts, topology, report)
+    return done

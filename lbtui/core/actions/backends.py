@@ -1,0 +1,48 @@
+"""Launch backends: each backend's container on its host and network, labelled, restarting."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from lbtui.core.actions.containers import container_change
+from lbtui.core.actions.gateway import DockerGateway
+from lbtui.core.actions.scope import hosts_for
+from lbtui.core.actions.specs import backend_request
+from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.docker_hosts import ContainerRequest
+from lbtui.core.model import Topology
+from lbtui.core.progress import Reporter, ignore_progress
+
+
+def plan_backends(hosts: DockerGateway, topology: Topology) -> list[Change]:
+    """What `launch_backends` would do to each backend."""
+    changes = []
+    for backend in topology.backends.values():
+        wanted = backend_request(topology, backend)
+        found = hosts.find_container(backend.host, backend.name)
+        changes.append(container_change("backend", topology, backend.host, wanted, found))
+    return changes
+
+
+def launch_backends(
+    hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
+) -> list[Change]:
+    """Run every backend that is missing, stopped or out of spec."""
+    hosts.require_reachable(hosts_for(topology, "backends"))
+    done = []
+    for change in plan_backends(hosts, topology):
+        wanted = backend_request(topology, topology.backends[change.target])
+        done.append(carry_out(change, report, partial(run_container, hosts, change, wanted)))
+    return done
+
+
+def run_container(hosts: DockerGateway, change: Change, wanted: ContainerRequest) -> str:
+    """Carry out a container change: (re)create and start, or just start."""
+    if change.verdict is Verdict.START:
+        hosts.start_container(change.host, wanted.name)
+        return "started"
+    if change.verdict is Verdict.REPLACE:
+        hosts.remove_container(change.host, wanted.name)
+    container_id = hosts.create_container(change.host, wanted)
+    hosts.start_container(change.host, container_id)
+    return f"running ({container_id[:12]}) on {wanted.network}"

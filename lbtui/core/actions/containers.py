@@ -1,0 +1,33 @@
+"""Decide what to do with one container the topology wants: create, keep, start or replace."""
+
+from __future__ import annotations
+
+from lbtui.core.actions.specs import spec_differences
+from lbtui.core.actions.steps import Change, Verdict
+from lbtui.core.docker_hosts import ContainerRequest
+from lbtui.core.errors import ActionFailed
+from lbtui.core.model import LABEL_TOPOLOGY, Topology
+from lbtui.core.snapshots import ContainerSnapshot
+
+
+def container_change(
+    step: str,
+    topology: Topology,
+    host: str,
+    wanted: ContainerRequest,
+    found: ContainerSnapshot | None,
+) -> Change:
+    """Compare a found container with the wanted one; a foreign container of that name fails."""
+    if found is None:
+        return Change(step, wanted.name, host, Verdict.CREATE, "missing")
+    if found.labels.get(LABEL_TOPOLOGY) != topology.name:
+        raise ActionFailed(
+            f"a container named {wanted.name} on {host} was not created by lbtui for topology "
+            f"{topology.name}; remove or rename it"
+        )
+    differences = spec_differences(found.labels, wanted)
+    if differences:
+        return Change(step, wanted.name, host, Verdict.REPLACE, "; ".join(differences))
+    if not found.running:
+        return Change(step, wanted.name, host, Verdict.START, f"container is {found.state}")
+    return Change(step, wanted.name, host, Verdict.KEEP, "running as specified")

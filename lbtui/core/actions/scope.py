@@ -1,0 +1,68 @@
+"""Which hosts each step touches, derived from the topology alone."""
+
+from __future__ import annotations
+
+from lbtui.core.errors import BadInput
+from lbtui.core.model import Network, Topology
+
+STEPS = ("overlay", "backends", "lb", "bridge")
+
+
+def users_of(topology: Topology, network: str) -> list[str]:
+    """Hosts with a backend or an LB on the network, in topology order."""
+    hosts = [b.host for b in topology.backends.values() if b.network == network]
+    hosts += [v.host for v in topology.vips.values() if v.network == network]
+    return list(dict.fromkeys(hosts))
+
+
+def overlay_networks(topology: Topology) -> list[Network]:
+    """The topology's overlay networks."""
+    return [n for n in topology.networks.values() if n.driver == "overlay"]
+
+
+def swarm_manager(topology: Topology) -> str:
+    """The manager's host name; the topology must name one when it has an overlay."""
+    if topology.swarm is None:
+        raise BadInput(f"topology {topology.name} has an overlay network but no `swarm.manager`")
+    return topology.swarm.manager
+
+
+def swarm_members(topology: Topology) -> list[str]:
+    """The manager first, then every host that runs something on an overlay network."""
+    overlays = overlay_networks(topology)
+    if not overlays:
+        return []
+    members = [swarm_manager(topology)]
+    for network in overlays:
+        members += users_of(topology, network.name)
+    return list(dict.fromkeys(members))
+
+
+def network_homes(topology: Topology, network: Network) -> list[str]:
+    """Where a network is created: the manager for an overlay, each user's host for a bridge."""
+    if network.driver == "overlay":
+        return [swarm_manager(topology)]
+    return users_of(topology, network.name)
+
+
+def hosts_for(topology: Topology, step: str) -> set[str]:
+    """Every host a step (or `apply`, `plan`, `teardown`) needs to reach."""
+    if step == "overlay":
+        hosts = set(swarm_members(topology))
+        for network in topology.networks.values():
+            hosts.update(network_homes(topology, network))
+        return hosts
+    if step == "backends":
+        return {b.host for b in topology.backends.values()}
+    if step == "lb":
+        hosts = {v.host for v in topology.vips.values()}
+        for vip in topology.vips.values():
+            hosts.update(topology.backends[m.backend].host for m in vip.servers)
+        return hosts
+    if step == "bridge":
+        return {v.host for v in topology.vips.values() if v.connect_bridge}
+    if step in ("apply", "plan"):
+        return set().union(*(hosts_for(topology, s) for s in STEPS))
+    if step == "teardown":
+        return set(topology.hosts)
+    raise BadInput(f"unknown step {step!r}; choose one of {', '.join(STEPS)}")

@@ -1,0 +1,114 @@
+"""The containers a topology asks for, and how a running one differs from its spec.
+
+The spec is stored on the container as a JSON label, so `plan` can say exactly what
+drifted ("image changed lbtui/web:lab -> x") without keeping any state of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+from lbtui.core.docker_hosts import ContainerRequest
+from lbtui.core.model import (
+    LABEL_CONFIG_HASH,
+    LABEL_SPEC_HASH,
+    LABEL_VIP,
+    Backend,
+    Topology,
+    Vip,
+)
+
+#: The JSON spec a container was created from.
+LABEL_SPEC = "lbtui.spec"
+#: Environment variable the lab's web image prints as the server's name.
+SERVER_NAME_ENV = "LBTUI_SERVER_NAME"
+RESTART_POLICY = "unless-stopped"
+
+Spec = dict[str, object]
+
+
+def _spec(request: ContainerRequest) -> Spec:
+    return {
+        "image": request.image,
+        "network": request.network,
+        "hostname": request.hostname,
+        "environment": dict(sorted(request.environment.items())),
+        "command": list(request.command) if request.command else None,
+        "ports": dict(sorted(request.ports.items())),
+        "restart": request.restart_policy,
+    }
+
+
+def _with_spec_labels(request: ContainerRequest, labels: Mapping[str, str]) -> ContainerRequest:
+    text = json.dumps(_spec(request), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return ContainerRequest(
+        name=request.name,
+        image=request.image,
+        network=request.network,
+        labels={**labels, LABEL_SPEC: text, LABEL_SPEC_HASH: digest},
+        hostname=request.hostname,
+        environment=request.environment,
+        command=request.command,
+        ports=request.ports,
+        restart_policy=request.restart_policy,
+    )
+
+
+def backend_request(topology: Topology, backend: Backend) -> ContainerRequest:
+    """The container of a backend: its name as hostname, named in LBTUI_SERVER_NAME."""
+    environment = {**dict(backend.environment), SERVER_NAME_ENV: backend.name}
+    request = ContainerRequest(
+        name=backend.name,
+        image=backend.image,
+        network=backend.network,
+        labels={},
+        hostname=backend.name,
+        environment=environment,
+        command=backend.command,
+        restart_policy=RESTART_POLICY,
+    )
+    return _with_spec_labels(request, topology.labels("backend"))
+
+
+def lb_request(topology: Topology, vip: Vip, config_hash: str) -> ContainerRequest:
+    """The LB container of a VIP, publishing `publish` -> its frontend port."""
+    request = ContainerRequest(
+        name=vip.container,
+        image=vip.image,
+        network=vip.network,
+        labels={},
+        ports={f"{vip.frontend_port}/tcp": vip.publish},
+        restart_policy=RESTART_POLICY,
+    )
+    labels = topology.labels("lb", {LABEL_VIP: vip.name, LABEL_CONFIG_HASH: config_hash})
+    return _with_spec_labels(request, labels)
+
+
+def spec_differences(labels: Mapping[str, str], wanted: ContainerRequest) -> list[str]:
+    """How a container (by its labels) differs from the wanted one; empty when it matches."""
+    stored = labels.get(LABEL_SPEC)
+    if stored is None:
+        return ["created without an lbtui spec"]
+    try:
+        old = json.loads(stored)
+    except json.JSONDecodeError:
+        return ["its lbtui spec label is unreadable"]
+    new = _spec(wanted)
+    if not isinstance(old, dict):
+        return ["its lbtui spec label is unreadable"]
+    return [
+        f"{key} changed {_show(old.get(key))} -> {_show(new[key])}"
+        for key in new
+        if old.get(key) != new[key]
+    ]
+
+
+def _show(value: object) -> str:
+    if value is None or value == {} or value == []:
+        return "(none)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
