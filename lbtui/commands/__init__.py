@@ -15,9 +15,9 @@ class CommandModule(Protocol):
 
 
 def _modules() -> list[ModuleType]:
-    from lbtui.commands import deploy, lab
+    from lbtui.commands import deploy, lab, redeploy, server, traffic
 
-    return [lab, deploy]
+    return [lab, deploy, traffic, server, redeploy]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()

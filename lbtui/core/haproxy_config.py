@@ -146,6 +146,10 @@ def render_config(
         f"backend {vip.haproxy_backend}",
         f"    balance {vip.balance}",
         f"    option httpchk {check.method} {_word(check.path)} {check.version}",
+        # With `timeout check` set, a check connects within min(timeout connect, inter):
+        # a killed backend (no RST, its address gone) is marked DOWN in about
+        # fall x inter instead of fall x timeout connect.
+        f"    timeout check {check.interval_ms}ms",
         f"    http-response set-header {SERVED_BY_HEADER} %s",
     ]
     for member in vip.servers:

@@ -76,9 +76,10 @@ def test_reference_config_carries_every_setting_of_the_recipe() -> None:
     assert any(line.startswith("retries ") for line in defaults)
     assert _section(text, "frontend all") == ["bind *:80", "default_backend pres_containers"]
     backend = _section(text, "backend pres_containers")
-    assert backend[:3] == [
+    assert backend[:4] == [
         "balance roundrobin",
         "option httpchk HEAD /index.html HTTP/1.0",
+        "timeout check 2000ms",
         "http-response set-header X-Served-By %s",
     ]
     servers = [line for line in backend if line.startswith("server ")]

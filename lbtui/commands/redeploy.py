@@ -1,0 +1,93 @@
+"""`lbtui redeploy TOPOLOGY VIP [--yes]`: show what changes, then reload dropping nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+from lbtui.core.docker_hosts import DockerHosts
+from lbtui.core.errors import BadInput, LbtuiError
+from lbtui.core.progress import Phase, ProgressEvent
+from lbtui.core.redeploy import execute_redeploy
+from lbtui.core.redeploy_plan import RedeployPlan, plan_redeploy
+from lbtui.core.topology import load_topology
+
+_PHASE_STYLE = {
+    Phase.STARTED: "cyan",
+    Phase.DONE: "green",
+    Phase.SKIPPED: "dim",
+    Phase.FAILED: "bold red",
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `redeploy`."""
+    help_text = "re-read the topology and bring one VIP's LB to it without dropping requests"
+    parser = subparsers.add_parser("redeploy", help=help_text, description=help_text)
+    parser.add_argument("topology", metavar="TOPOLOGY", help="the topology YAML file")
+    parser.add_argument("vip", metavar="VIP", help="the VIP to redeploy")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--plan", action="store_true", help="only show the diff and what would change"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        return _redeploy(args)
+    except LbtuiError as error:
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(error))}")
+        return error.exit_code
+
+
+def _redeploy(args: argparse.Namespace) -> int:
+    console = Console(highlight=False)
+    if not (args.yes or args.plan or sys.stdin.isatty()):
+        raise BadInput("redeploy needs confirmation: run it in a terminal, or add --yes or --plan")
+    # Loaded once here only to build the gateway; plan_redeploy re-reads and validates it.
+    hosts = DockerHosts(load_topology(args.topology, check_files=True))
+    try:
+        for warning in hosts.warnings:
+            console.print(f"[yellow]warning:[/] {escape(warning)}")
+        plan = plan_redeploy(args.topology, args.vip, hosts)
+        show_plan(console, plan)
+        if args.plan or not plan.changes_anything:
+            return 0
+        if not args.yes and not _confirm(console):
+            console.print("nothing changed")
+            return 0
+
+        def report(event: ProgressEvent) -> None:
+            style = _PHASE_STYLE[event.phase]
+            console.print(f"[{style}]{escape(event.describe())}[/]")
+
+        result = execute_redeploy(plan, hosts, report)
+    finally:
+        hosts.close()
+    console.print(f"[green]{escape(result.describe())}[/]")
+    return 0
+
+
+def show_plan(console: Console, plan: RedeployPlan) -> None:
+    """The plan's lines and its coloured config diff."""
+    for line in plan.describe():
+        console.print(escape(line))
+    diff = plan.diff
+    if not diff:
+        console.print("[dim]config unchanged[/]")
+        return
+    for line in diff.splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+        if line.startswith("@@"):
+            style = "cyan"
+        console.print(f"[{style}]{escape(line)}[/]")
+
+
+def _confirm(console: Console) -> bool:
+    answer = console.input("apply this redeploy? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")

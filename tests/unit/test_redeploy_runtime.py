@@ -1,0 +1,168 @@
+"""The redeploy's in-container pieces against a real HAProxy on loopback (no Docker engine).
+
+- the runtime API client one-liner, with only busybox `nc`, only `bash`, or nothing;
+- the state-file filter for servers whose address changes (run by busybox grep);
+- the health gate's probe: worker pid, reload detection, servers UP.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lbtui.core.health_gate import VipProbe, server_problems, wait_healthy, wait_new_worker
+from lbtui.core.model import Host
+from lbtui.core.redeploy import stale_state_pattern
+from lbtui.core.redeploy_plan import RedeployMode, RedeployPlan
+from lbtui.core.runtime_channel import CLIENT_FUNCTION, endpoints_from_config
+from tests.unit._haproxy_helpers import LocalLb, local_lb
+
+DASH = "/bin/dash"
+
+
+@pytest.fixture
+def lb(tmp_path: Path) -> Iterator[LocalLb]:
+    if not Path(DASH).exists():
+        pytest.skip("dash is not installed")
+    with local_lb(tmp_path / "lb") as running:
+        yield running
+
+
+def _toolbox(directory: Path, tools: dict[str, str]) -> str:
+    """A PATH holding only these tools (name -> real binary), to force one client path."""
+    directory.mkdir()
+    for name, target in tools.items():
+        (directory / name).symlink_to(target)
+    return str(directory)
+
+
+def _client(lb: LocalLb, path: str, command: str) -> subprocess.CompletedProcess[str]:
+    endpoints = endpoints_from_config(lb.config)
+    # dash, as in the official Debian-based image: busybox sh would find its own applets
+    # whatever PATH says, and no toolbox could take `nc` away from it.
+    return subprocess.run(
+        [DASH, "-c", CLIENT_FUNCTION + 'lbtui_runtime "$@"', "test", command,
+         endpoints.unix_path or "", str(endpoints.tcp_port or ""), "5"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": path},
+        check=False,
+    )
+
+
+def test_the_config_declares_both_runtime_endpoints(lb: LocalLb) -> None:
+    endpoints = endpoints_from_config(lb.config)
+    assert endpoints.unix_path == str(lb.socket_path)
+    assert endpoints.tcp_port == lb.options.runtime_tcp_port
+
+
+def test_busybox_nc_reaches_the_runtime_api_over_loopback(lb: LocalLb, tmp_path: Path) -> None:
+    busybox = shutil.which("busybox")
+    assert busybox is not None
+    path = _toolbox(tmp_path / "bin", {n: busybox for n in ("nc", "timeout", "grep")})
+    done = _client(lb, path, "show servers state pres_containers")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "1"
+    assert " web1 " in done.stdout and " web2 " in done.stdout
+
+
+def test_bash_reaches_it_where_there_is_no_nc(lb: LocalLb, tmp_path: Path) -> None:
+    bash, busybox = shutil.which("bash"), shutil.which("busybox")
+    assert bash is not None and busybox is not None
+    path = _toolbox(tmp_path / "bin", {"bash": bash, "cat": busybox, "timeout": busybox})
+    done = _client(lb, path, "set server pres_containers/web1 weight 7")
+    assert done.returncode == 0, done.stderr
+    check = _client(lb, path, "get weight pres_containers/web1")
+    assert check.stdout.startswith("7 ")
+
+
+def test_no_client_is_a_clear_error(lb: LocalLb, tmp_path: Path) -> None:
+    done = _client(lb, _toolbox(tmp_path / "bin", {}), "show info")
+    assert done.returncode == 127
+    assert "no client for the HAProxy runtime API" in done.stderr
+
+
+def _plan(lb: LocalLb, new_config: str) -> RedeployPlan:
+    return RedeployPlan(
+        topology=lb.topology,
+        vip=lb.vip,
+        new_config=new_config,
+        new_hash="x",
+        running_config=lb.config,
+        mode=RedeployMode.RELOAD,
+        reason="test",
+        lb_change=None,  # type: ignore[arg-type]
+    )
+
+
+def test_state_lines_of_moved_servers_are_dropped(lb: LocalLb, tmp_path: Path) -> None:
+    moved = re.sub(r"(server web2 web2:)\d+", r"\g<1>8081", lb.config)
+    pattern = stale_state_pattern(_plan(lb, moved))
+    assert pattern and stale_state_pattern(_plan(lb, lb.config)) == ""
+    state = subprocess.run(
+        ["busybox", "sh", "-c", f"echo 'show servers state' | busybox nc 127.0.0.1 "
+         f"{lb.options.runtime_tcp_port}"],
+        capture_output=True, text=True, timeout=30, check=True,
+    ).stdout
+    (tmp_path / "state").write_text(state)
+    kept = subprocess.run(
+        ["busybox", "grep", "-v", "-E", pattern, str(tmp_path / "state")],
+        capture_output=True, text=True, timeout=30, check=False,
+    ).stdout
+    assert " web1 " in kept and " web2 " not in kept
+    assert kept.splitlines()[0] == "1"
+
+
+def _probe(lb: LocalLb) -> VipProbe:
+    port = int(lb.frontend_url.rsplit(":", 1)[1].strip("/"))
+    vip = dataclasses.replace(lb.vip, publish=port)
+    topology = dataclasses.replace(
+        lb.topology,
+        hosts={"docker1": Host("docker1", "unix:///unused.sock", address="127.0.0.1")},
+        vips={vip.name: vip},
+    )
+    return VipProbe(topology, vip, lb.credentials)
+
+
+def test_a_reload_is_seen_as_a_new_worker(lb: LocalLb) -> None:
+    probe = _probe(lb)
+    try:
+        old = probe.worker_pid()
+        assert old is not None and old != lb.pid
+        assert wait_new_worker(probe, old, 0.3) is None
+        os.kill(lb.pid, signal.SIGUSR2)
+        took = wait_new_worker(probe, old, 10.0)
+        assert took is not None
+        assert probe.worker_pid() not in (None, old)
+    finally:
+        probe.close()
+
+
+def test_the_gate_passes_when_every_server_is_up(lb: LocalLb) -> None:
+    probe = _probe(lb)
+    try:
+        outcome = wait_healthy(probe, ["web1", "web2"], set(), 15.0)
+        assert outcome.healthy, outcome.detail
+    finally:
+        probe.close()
+
+
+def test_the_gate_fails_on_a_missing_server_and_says_which(lb: LocalLb) -> None:
+    probe = _probe(lb)
+    try:
+        outcome = wait_healthy(probe, ["web1", "web2", "web9"], set(), 0.5)
+        assert not outcome.healthy
+        assert "web9 missing" in outcome.detail
+        assert outcome.stats is not None
+        assert server_problems(outcome.stats, ["web1"], set()) == []
+    finally:
+        probe.close()

@@ -1,0 +1,124 @@
+"""`lbtui traffic`: bad input exits 2 before any load; a run prints the JSON summary."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lbtui.cli import main
+
+TOPOLOGY = {
+    "name": "trafficcli",
+    "hosts": {"docker1": {"url": "unix:///nonexistent.sock", "address": "127.0.0.1"}},
+    "networks": {"net": {"driver": "bridge"}},
+    "backends": {"web1": {"host": "docker1", "image": "lbtui/web:lab", "network": "net"}},
+    "vips": {
+        "front": {
+            "host": "docker1",
+            "container": "haproxy",
+            "image": "lbtui/haproxy:lab",
+            "network": "net",
+            "publish": 8080,
+            "servers": ["web1"],
+        }
+    },
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _topology(folder: Path, publish: int, address: str = "127.0.0.1") -> Path:
+    data = json.loads(json.dumps(TOPOLOGY))
+    data["vips"]["front"]["publish"] = publish
+    data["hosts"]["docker1"]["address"] = address
+    path = folder / "topology.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[int]:
+    """A busybox httpd on a loopback port standing in for the VIP (`served by bb`)."""
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox is not installed")
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_text("served by bb\n")
+    port = _free_port()
+    process = subprocess.Popen([busybox, "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", str(www)])
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.02)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+def test_a_run_prints_the_json_summary(
+    tmp_path: Path, page: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _topology(tmp_path, page)
+    code = main(["traffic", str(path), "front", "--rate", "100", "--count", "10", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert summary["sent"] == 10 and summary["ok"] == 10 and summary["failed"] == 0
+    assert summary["servers"] == {"bb": 10}
+    assert summary["url"] == f"http://127.0.0.1:{page}/"
+
+
+def test_failures_make_the_exit_code_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _topology(tmp_path, _free_port())
+    code = main(["traffic", str(path), "front", "--rate", "50", "--count", "3", "--json"])
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["errors"] == {"ConnectError": 3}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--rate", "5000"], "rate 5000"),
+        (["--duration", "0"], "duration 0"),
+        (["--connections", "0"], "connections 0"),
+    ],
+)
+def test_unbounded_settings_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    path = _topology(tmp_path, 8080)
+    assert main(["traffic", str(path), "front", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unknown_vip_exits_2_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _topology(tmp_path, 8080)
+    assert main(["traffic", str(path), "frnt"]) == 2
+    assert "did you mean 'front'?" in capsys.readouterr().err
+
+
+def test_a_vip_outside_the_lab_range_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _topology(tmp_path, 8080, address="192.0.2.7")
+    assert main(["traffic", str(path), "front", "--count", "1"]) == 2
+    assert "outside" in capsys.readouterr().err
