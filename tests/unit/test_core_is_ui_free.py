@@ -22,7 +22,8 @@ def test_core_and_lab_import_no_ui() -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m.startswith('lbtui.tui'))\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] == 'textual' or m.startswith('lbtui.tui'))\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run(
