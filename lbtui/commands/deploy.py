@@ -6,26 +6,16 @@ import argparse
 import json
 from collections.abc import Callable
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lbtui.commands import output
 from lbtui.core.actions import STEPS, Change, apply, collect_status, plan, teardown
 from lbtui.core.actions.status import TopologyStatus
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.errors import LbtuiError
 from lbtui.core.model import Topology
-from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology import load_topology
 
 Handler = Callable[[argparse.Namespace], int]
-
-_PHASE_STYLE = {
-    Phase.STARTED: "cyan",
-    Phase.DONE: "green",
-    Phase.SKIPPED: "dim",
-    Phase.FAILED: "bold red",
-}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     for name, help_text, handler in verbs:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         parser.add_argument("topology", metavar="TOPOLOGY", help="the topology YAML file")
-        parser.set_defaults(handler=_guarded(handler))
+        parser.set_defaults(handler=handler)
         if name == "apply":
             parser.add_argument("--step", choices=STEPS, help="run only this step")
         if name == "status":
@@ -51,46 +41,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             )
 
 
-def _guarded(handler: Handler) -> Handler:
-    """Print lbtui's errors (HAProxy's messages hold brackets: no markup) with their exit code."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except LbtuiError as error:
-            console = Console(stderr=True, highlight=False, soft_wrap=True)
-            console.print(f"[bold red]error:[/] {escape(str(error))}")
-            return error.exit_code
-
-    return run
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
 def _load(args: argparse.Namespace) -> Topology:
     return load_topology(args.topology, check_files=True)
 
 
-def _gateway(topology: Topology, console: Console) -> DockerHosts:
-    hosts = DockerHosts(topology)
-    for warning in hosts.warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
-    return hosts
-
-
-def _reporter(console: Console) -> Callable[[ProgressEvent], None]:
-    def report(event: ProgressEvent) -> None:
-        style = _PHASE_STYLE[event.phase]
-        console.print(f"[{style}]{escape(event.describe())}[/]")
-
-    return report
-
-
 def _validate(args: argparse.Namespace) -> int:
     topology = _load(args)
-    _console().print(
+    output.console().print(
         f"[green]valid:[/] {escape(args.topology)}: topology {escape(topology.name)}, "
         f"{len(topology.hosts)} hosts, {len(topology.networks)} networks, "
         f"{len(topology.backends)} backends, {len(topology.vips)} VIPs"
@@ -100,10 +57,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace) -> int:
     topology = _load(args)
-    console = _console()
-    hosts = _gateway(topology, console)
+    console = output.console()
+    hosts = output.open_hosts(topology, console)
     try:
-        done = apply(hosts, topology, _reporter(console), step=args.step)
+        done = apply(hosts, topology, output.progress_printer(console), step=args.step)
     finally:
         hosts.close()
     changed = [c for c in done if c.changes]
@@ -118,8 +75,8 @@ def _apply(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     topology = _load(args)
-    console = _console()
-    hosts = _gateway(topology, console)
+    console = output.console()
+    hosts = output.open_hosts(topology, console)
     try:
         changes = plan(hosts, topology)
     finally:
@@ -138,10 +95,11 @@ def _plan_line(change: Change) -> str:
 
 def _teardown(args: argparse.Namespace) -> int:
     topology = _load(args)
-    console = _console()
-    hosts = _gateway(topology, console)
+    console = output.console()
+    hosts = output.open_hosts(topology, console)
     try:
-        done = teardown(hosts, topology, _reporter(console), leave_swarm=args.leave_swarm)
+        report = output.progress_printer(console)
+        done = teardown(hosts, topology, report, leave_swarm=args.leave_swarm)
     finally:
         hosts.close()
     removed = sum(1 for c in done if c.changes)
@@ -151,8 +109,8 @@ def _teardown(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     topology = _load(args)
-    console = _console()
-    hosts = _gateway(topology, console)
+    console = output.console()
+    hosts = output.open_hosts(topology, console)
     try:
         status = collect_status(hosts, topology)
     finally:

@@ -8,19 +8,11 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.errors import BadInput, LbtuiError
-from lbtui.core.progress import Phase, ProgressEvent
+from lbtui.commands import output
+from lbtui.core.errors import BadInput
 from lbtui.core.redeploy import execute_redeploy
 from lbtui.core.redeploy_plan import RedeployPlan, plan_redeploy
 from lbtui.core.topology import load_topology
-
-_PHASE_STYLE = {
-    Phase.STARTED: "cyan",
-    Phase.DONE: "green",
-    Phase.SKIPPED: "dim",
-    Phase.FAILED: "bold red",
-}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,16 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--plan", action="store_true", help="only show the diff and what would change"
     )
-    parser.set_defaults(handler=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        return _redeploy(args)
-    except LbtuiError as error:
-        console = Console(stderr=True, highlight=False, soft_wrap=True)
-        console.print(f"[bold red]error:[/] {escape(str(error))}")
-        return error.exit_code
+    parser.set_defaults(handler=_redeploy)
 
 
 def _redeploy(args: argparse.Namespace) -> int:
@@ -50,10 +33,8 @@ def _redeploy(args: argparse.Namespace) -> int:
     if not (args.yes or args.plan or sys.stdin.isatty()):
         raise BadInput("redeploy needs confirmation: run it in a terminal, or add --yes or --plan")
     # Loaded once here only to build the gateway; plan_redeploy re-reads and validates it.
-    hosts = DockerHosts(load_topology(args.topology, check_files=True))
+    hosts = output.open_hosts(load_topology(args.topology, check_files=True), console)
     try:
-        for warning in hosts.warnings:
-            console.print(f"[yellow]warning:[/] {escape(warning)}")
         plan = plan_redeploy(args.topology, args.vip, hosts)
         show_plan(console, plan)
         if args.plan or not plan.changes_anything:
@@ -61,12 +42,7 @@ def _redeploy(args: argparse.Namespace) -> int:
         if not args.yes and not _confirm(console):
             console.print("nothing changed")
             return 0
-
-        def report(event: ProgressEvent) -> None:
-            style = _PHASE_STYLE[event.phase]
-            console.print(f"[{style}]{escape(event.describe())}[/]")
-
-        result = execute_redeploy(plan, hosts, report)
+        result = execute_redeploy(plan, hosts, output.progress_printer(console))
     finally:
         hosts.close()
     console.print(f"[green]{escape(result.describe())}[/]")

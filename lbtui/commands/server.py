@@ -7,8 +7,8 @@ import argparse
 from rich.console import Console
 from rich.markup import escape
 
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.errors import BadInput, LbtuiError
+from lbtui.commands import output
+from lbtui.core.errors import BadInput
 from lbtui.core.server_control import ServerAction, control_server, server_command
 from lbtui.core.topology import load_topology
 from lbtui.core.vip_select import select_vip
@@ -27,16 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="drain: no new connections; disable: maintenance; enable: ready; weight N",
     )
     parser.add_argument("weight", nargs="?", type=int, help="the new weight (0-256) for `weight`")
-    parser.set_defaults(handler=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        return _server(args)
-    except LbtuiError as error:
-        console = Console(stderr=True, highlight=False, soft_wrap=True)
-        console.print(f"[bold red]error:[/] {escape(str(error))}")
-        return error.exit_code
+    parser.set_defaults(handler=_server)
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -47,10 +38,8 @@ def _server(args: argparse.Namespace) -> int:
     vip = select_vip(topology, args.vip)
     server_command(vip, args.server, action, args.weight)  # bad input exits before any host call
     console = Console(highlight=False)
-    hosts = DockerHosts(topology)
+    hosts = output.open_hosts(topology, console)
     try:
-        for warning in hosts.warnings:
-            console.print(f"[yellow]warning:[/] {escape(warning)}")
         hosts.require_reachable([vip.host])
         change = control_server(hosts, vip, args.server, action, args.weight)
     finally:

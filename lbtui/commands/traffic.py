@@ -11,7 +11,6 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from lbtui.core.errors import LbtuiError
 from lbtui.core.topology import load_topology
 from lbtui.core.traffic import (
     DEFAULT_DURATION_S,
@@ -57,16 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="allow a VIP address outside loopback and 198.18.0.0/15 (only hosts you own)",
     )
-    parser.set_defaults(handler=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        return _traffic(args)
-    except LbtuiError as error:
-        console = Console(stderr=True, highlight=False, soft_wrap=True)
-        console.print(f"[bold red]error:[/] {escape(str(error))}")
-        return error.exit_code
+    parser.set_defaults(handler=_traffic)
 
 
 def _traffic(args: argparse.Namespace) -> int:
@@ -138,9 +128,7 @@ def render_tally(tally: TrafficTally) -> Group:
     shares = tally.recent_shares()
     for name, count in tally.servers.items():
         share = count / answered if answered else 0.0
-        servers.add_row(
-            escape(name), str(count), f"{share:.0%}", f"{shares.get(name, 0.0):.0%}"
-        )
+        servers.add_row(escape(name), str(count), f"{share:.0%}", f"{shares.get(name, 0.0):.0%}")
     parts: list[Table | str] = [totals, servers]
     if tally.errors:
         errors = Table(title="failures")
