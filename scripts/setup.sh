@@ -32,6 +32,6 @@ stamp=.venv/.lbtui-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     echo "setup: installing lbtui and its test tools into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[test,dev]'
+    .venv/bin/python -m pip install --quiet -e '.[test]'
     touch "$stamp"
 fi
