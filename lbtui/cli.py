@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 from lbtui import __version__
 from lbtui.commands import COMMAND_MODULES
@@ -34,10 +35,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _with_default_verb(parser: argparse.ArgumentParser, args_list: list[str]) -> list[str]:
+    """No verb, or a topology file first: `lbtui [TOPOLOGY] [--theme ...]` opens the dashboard."""
+    verbs = {
+        verb
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for verb in action.choices
+    }
+    if args_list and (args_list[0] in verbs or args_list[0] in ("-h", "--help", "--version")):
+        return args_list
+    return ["dashboard", *args_list]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `lbtui` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    args_list = _with_default_verb(parser, args_list)
     args = parser.parse_args(args_list)
     if getattr(args, "handler", None) is None:
         parser.print_help()
@@ -45,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         exit_code: int = args.handler(args)
     except LbtuiError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        message = Text.assemble(("error: ", "bold red"), str(error))
+        Console(stderr=True, soft_wrap=True).print(message, highlight=False)
         return error.exit_code
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")

@@ -1,0 +1,113 @@
+"""The Textual app: services in, the dashboard screen, global keys, one error handler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.theme import BUILTIN_THEMES
+from textual.worker import Worker, WorkerState
+
+from lbtui.core.errors import BadInput, LbtuiError
+from lbtui.core.model import Topology
+from lbtui.tui.keys import COMMANDS
+from lbtui.tui.palette import DashboardCommands
+from lbtui.tui.screens.dashboard import DashboardScreen
+from lbtui.tui.screens.dashboard_actions import ACTIONS_GROUP
+from lbtui.tui.screens.help import HelpScreen, binding_lines, key_text
+from lbtui.tui.services import Services
+from lbtui.tui.settings import RefreshSettings
+from lbtui.tui.themes import ThemeSet, default_themes_dir, load_themes
+
+DEFAULT_THEME = "dark"
+
+
+class LbtuiApp(App[int]):
+    """The lbtui dashboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "lbtui"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+t", "next_theme", "Theme"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        topology: Topology,
+        services: Services,
+        theme_set: ThemeSet,
+        theme_name: str,
+        refresh: RefreshSettings,
+    ) -> None:
+        super().__init__()
+        self.topology = topology
+        self.services = services
+        self.theme_set = theme_set
+        self.refresh_settings = refresh
+        for theme in theme_set.themes:
+            self.register_theme(theme)
+        self.theme = theme_name
+
+    def on_mount(self) -> None:
+        for problem in self.theme_set.problems:
+            self.notify(problem, title="theme", severity="warning", timeout=10)
+        for notice in self.services.notices:
+            self.notify(notice, title="warning", severity="warning", timeout=15)
+        self.push_screen(DashboardScreen(self.topology, self.services, self.refresh_settings))
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        commands = [(key_text(c.key), f"{c.title}: {c.help}") for c in COMMANDS]
+        tables = [
+            ("Tab", "next pane"),
+            ("Up/Down", "move in the focused table"),
+            ("Esc", "close a view, the filter or a dialog"),
+        ]
+        everywhere = [*binding_lines(self.BINDINGS), ("ctrl+p", "command palette: every command")]
+        groups = [("Dashboard", commands), ("Navigation", tables), ("Everywhere", everywhere)]
+        self.push_screen(HelpScreen(groups))
+
+    def action_next_theme(self) -> None:
+        """Switch to the next lbtui theme."""
+        names = self.theme_set.names
+        if names:
+            index = names.index(self.theme) if self.theme in names else -1
+            self.theme = names[(index + 1) % len(names)]
+            self.notify(f"theme: {self.theme}", timeout=2)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        message = (
+            str(error) if isinstance(error, LbtuiError) else f"{type(error).__name__}: {error}"
+        )
+        title = event.worker.name or "task"
+        kind = "action failed" if event.worker.group == ACTIONS_GROUP else "failed"
+        self.notify(message, title=f"{title}: {kind}", severity="error", timeout=12)
+
+
+def make_app(
+    topology: Topology,
+    services: Services,
+    theme: str = DEFAULT_THEME,
+    refresh: RefreshSettings | None = None,
+    themes_dir: Path | None = None,
+) -> LbtuiApp:
+    """The app for a topology and its services; the CLI and the tests both build it here."""
+    theme_set = load_themes(themes_dir or default_themes_dir())
+    known = [*theme_set.names, *BUILTIN_THEMES]
+    if theme not in known:
+        choices = ", ".join(known) or "none loaded"
+        problems = "\n".join(theme_set.problems)
+        raise BadInput(f"unknown theme {theme!r}; available: {choices}\n{problems}".rstrip())
+    return LbtuiApp(topology, services, theme_set, theme, refresh or RefreshSettings())

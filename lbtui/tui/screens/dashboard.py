@@ -1,0 +1,262 @@
+"""The main screen: every pane, fed by one poller per source, with every action one key away."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import DataTable, Footer, Header
+
+from lbtui.core.model import Topology
+from lbtui.core.snapshots import HostSnapshot
+from lbtui.tui import views
+from lbtui.tui.event_text import (
+    STATE_CHANGING_TYPES,
+    describe_docker_event,
+    server_changes,
+)
+from lbtui.tui.keys import bindings
+from lbtui.tui.messages import (
+    ActionFinished,
+    ActionProgressed,
+    DockerEventSeen,
+    EventStreamLost,
+    HostPolled,
+    StatsPolled,
+)
+from lbtui.tui.pollers import Poller, StreamPump
+from lbtui.tui.screens.dashboard_actions import DashboardActions
+from lbtui.tui.services import Services, TrafficRun
+from lbtui.tui.settings import RefreshSettings
+from lbtui.tui.sources import fetch_host, fetch_stats
+from lbtui.tui.stats_view import VipView
+from lbtui.tui.widgets.event_log import EventLog
+from lbtui.tui.widgets.filter_bar import FilterBar
+from lbtui.tui.widgets.keyed_table import KeyedTable
+from lbtui.tui.widgets.pane import Pane
+from lbtui.tui.widgets.path_view import PathView
+from lbtui.tui.widgets.vip_panel import VipPanel
+
+
+class DashboardScreen(DashboardActions):
+    """Hosts, networks, containers, VIP stats, path and events side by side."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
+
+    selected_vip: reactive[str] = reactive("")
+    """The VIP the path view and `r` act on."""
+
+    def __init__(self, topology: Topology, services: Services, refresh: RefreshSettings) -> None:
+        super().__init__()
+        self.topology = topology
+        self.services = services
+        self.refresh_settings = refresh
+        self.hosts: dict[str, HostSnapshot] = {}
+        self.last_ok: dict[str, float] = {}
+        self.stats: dict[str, VipView] = {}
+        self.host_pollers: dict[str, Poller] = {}
+        self.stats_pollers: dict[str, Poller] = {}
+        self._pumps: list[StreamPump] = []
+        self._streams_lost: set[str] = set()
+        self._repaint_pending = False
+        self.traffic_runs: dict[str, TrafficRun] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Grid(id="panes"):
+            yield Pane(KeyedTable(views.HOST_COLUMNS, id="hosts"), title="Hosts", id="hosts-pane")
+            yield Pane(PathView(id="path"), title="Path", id="path-pane")
+            with Pane(title="VIP stats", id="vips-pane"), VerticalScroll(id="vips"):
+                for vip in self.topology.vips:
+                    yield VipPanel(self.topology, vip)
+            containers = KeyedTable(views.CONTAINER_COLUMNS, id="containers")
+            yield Pane(containers, title="Containers", id="containers-pane")
+            networks = KeyedTable(views.NETWORK_COLUMNS, id="networks")
+            yield Pane(networks, title="Networks", id="networks-pane")
+            yield Pane(EventLog(id="events"), title="Events", id="events-pane")
+        yield FilterBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"lbtui: {self.topology.name}"
+        self.sub_title = str(self.topology.source or "")
+        self.selected_vip = next(iter(self.topology.vips), "")
+        self.repaint_docker()
+        refresh = self.refresh_settings
+        docker, stats = self.services.docker, self.services.stats
+        for name, host in self.topology.hosts.items():
+            poller = Poller(
+                self,
+                f"poll host {name}",
+                fetch_host(docker, name, host.url, self.services.clock),
+                refresh.docker_s,
+            )
+            self.host_pollers[name] = poller
+            self._pumps.append(self._event_pump(name))
+        for vip in self.topology.vips:
+            fetch = fetch_stats(stats, vip, self.services.clock)
+            self.stats_pollers[vip] = Poller(self, f"poll stats {vip}", fetch, refresh.stats_s)
+        for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
+            poller.start()
+        for pump in self._pumps:
+            pump.start()
+        self.set_interval(1.0, self._tick, name="ages")
+        self.query_one("#containers", KeyedTable).focus()
+
+    def on_unmount(self) -> None:
+        for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
+            poller.stop()
+        for run in self.traffic_runs.values():
+            run.stop()
+        for pump in self._pumps:
+            pump.stop()
+
+    def _event_pump(self, host: str) -> StreamPump:
+        return StreamPump(
+            f"events {host}",
+            lambda: self.services.docker.events(host),
+            lambda event: self.post_message(DockerEventSeen(host, event)),
+            lambda reason: self.post_message(EventStreamLost(host, reason)),
+            self.refresh_settings.retry_s,
+        )
+
+    def log_event(self, source: str, text: str, at: float | None = None) -> None:
+        """Add a line to the events pane."""
+        self.query_one(EventLog).add(self.services.clock() if at is None else at, source, text)
+
+    def repaint_docker(self) -> None:
+        """Rebuild every Docker-fed pane from the latest host snapshots."""
+        now = self.services.clock()
+        with self.app.batch_update():
+            rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
+            self.query_one("#hosts", KeyedTable).sync(rows)
+            self.query_one("#networks", KeyedTable).sync(
+                views.network_rows(self.topology, self.hosts)
+            )
+            containers = views.container_rows(self.topology, self.hosts)
+            self.query_one("#containers", KeyedTable).sync(containers)
+            self.repaint_path()
+
+    def repaint_path(self) -> None:
+        """Redraw the path view of the selected VIP."""
+        if self.selected_vip:
+            stats = self.stats.get(self.selected_vip)
+            hops = views.path_hops(self.topology, self.selected_vip, self.hosts, stats)
+            self.query_one(PathView).show(hops)
+            pane = self.query_one("#path-pane", Pane)
+            title = f"Path of {self.selected_vip}"
+            if pane.border_title != title:  # setting it, even unchanged, repaints the pane
+                pane.border_title = title
+
+    def watch_selected_vip(self, vip: str) -> None:
+        for panel in self.query(VipPanel):
+            panel.set_class(panel.vip == vip, "-selected")
+        self.repaint_path()
+
+    def _tick(self) -> None:
+        now = self.services.clock()
+        rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
+        self.query_one("#hosts", KeyedTable).sync(rows)
+        for panel in self.query(VipPanel):
+            panel.refresh_title(now)
+            run = self.traffic_runs.get(panel.vip)
+            # tally() copies counters under a lock: no I/O, safe on the UI thread.
+            panel.show_traffic(run.tally() if run is not None else None)
+
+    @on(HostPolled)
+    def _host_polled(self, message: HostPolled) -> None:
+        snap = message.snapshot
+        before = self.hosts.get(snap.name)
+        self.hosts[snap.name] = snap
+        if snap.reachable:
+            self.last_ok[snap.name] = snap.polled_at
+        if before is not None and before.reachable != snap.reachable:
+            text = "reachable again" if snap.reachable else f"UNREACHABLE: {snap.error}"
+            self.log_event(snap.name, f"host {text}", snap.polled_at)
+        if not self._repaint_pending:
+            # Polls that land together (after an action, every host) share one repaint.
+            self._repaint_pending = True
+            self.call_later(self._repaint_pending_docker)
+        retry = None if snap.reachable else self.refresh_settings.retry_s
+        self.host_pollers[snap.name].finished(retry)
+
+    def _repaint_pending_docker(self) -> None:
+        self._repaint_pending = False
+        self.repaint_docker()
+
+    @on(StatsPolled)
+    def _stats_polled(self, message: StatsPolled) -> None:
+        view = message.view
+        before = self.stats.get(view.vip)
+        self.stats[view.vip] = view
+        if view.reachable:
+            old = {s.name: s.status for s in before.servers} if before and before.reachable else {}
+            if before is None or before.reachable:
+                for line in server_changes(view.vip, old, {s.name: s.status for s in view.servers}):
+                    self.log_event("haproxy", line, view.polled_at)
+            elif before is not None:
+                self.log_event("haproxy", f"{view.vip} stats reachable again", view.polled_at)
+        elif before is None or before.reachable:
+            self.log_event("haproxy", f"{view.vip} stats UNREACHABLE: {view.error}", view.polled_at)
+        with self.app.batch_update():
+            self.query_one(f"#vip-{view.vip}", VipPanel).show(view, self.services.clock())
+            if view.vip == self.selected_vip:
+                self.repaint_path()
+        retry = None if view.reachable else self.refresh_settings.retry_s
+        self.stats_pollers[view.vip].finished(retry)
+
+    @on(DockerEventSeen)
+    def _docker_event(self, message: DockerEventSeen) -> None:
+        self._streams_lost.discard(message.host)
+        text = describe_docker_event(message.event)
+        if text is None:
+            return
+        self.log_event(message.host, text, message.event.time or None)
+        if message.event.type in STATE_CHANGING_TYPES:
+            self.host_pollers[message.host].wake()
+
+    @on(EventStreamLost)
+    def _stream_lost(self, message: EventStreamLost) -> None:
+        if message.host not in self._streams_lost:
+            self._streams_lost.add(message.host)
+            self.log_event(message.host, f"event stream lost: {message.reason}")
+        self.host_pollers[message.host].wake()
+
+    @on(ActionProgressed)
+    def _progress(self, message: ActionProgressed) -> None:
+        self.log_event("lbtui", message.event.describe(), message.event.at)
+
+    @on(ActionFinished)
+    def _finished(self, message: ActionFinished) -> None:
+        if message.output:
+            for line in message.output.splitlines():
+                self.log_event(message.action, line)
+        self.notify(f"{message.action}: done", title="lbtui")
+        latest = self.services.actions.topology()
+        if latest is not self.topology:
+            # A redeploy re-read the file: members and the path follow the new topology.
+            self.topology = latest
+            self.repaint_docker()
+        self.wake_all()
+
+    def wake_all(self) -> None:
+        """Poll every source now (after an action changed the world)."""
+        for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
+            poller.wake()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_details()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        if isinstance(event.widget, VipPanel):
+            self.selected_vip = event.widget.vip
+
+    def host_snapshots(self) -> Mapping[str, HostSnapshot]:
+        """The latest snapshot of every polled host."""
+        return self.hosts

@@ -1,0 +1,78 @@
+"""A DataTable updated row by row by key, so the cursor and scroll survive every refresh."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.reactive import reactive
+from textual.widgets import DataTable
+
+from lbtui.tui.views import Row, Rows
+
+
+class KeyedTable(DataTable[str]):
+    """A table whose rows are replaced as a whole mapping `key -> cells` by `sync()`."""
+
+    filter_text: reactive[str] = reactive("")
+    """Only rows with a cell containing this text (case-insensitive) are shown."""
+
+    def __init__(self, columns: Row, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", id=id)
+        self._column_names = columns
+        self._rows: Rows = {}
+        self._shown: Rows = {}
+
+    def on_mount(self) -> None:
+        for name in self._column_names:
+            self.add_column(name, key=name)
+        self._apply()
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        # DataTable re-measures columns on idle but keeps rows rendered at the old widths
+        # (its row cache is keyed by an update count, not by widths): drop that cache.
+        widths_changed = bool(self._updated_cells)
+        await super()._on_idle(event)
+        if widths_changed:
+            self._clear_caches()
+            self.refresh()
+
+    def sync(self, rows: Rows) -> None:
+        """Make the table show `rows`: add new keys, update changed cells, remove stale keys."""
+        self._rows = rows
+        if self.is_mounted:
+            self._apply()
+
+    @property
+    def all_rows(self) -> Rows:
+        """Every row last synced, shown or filtered out."""
+        return self._rows
+
+    @property
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor, if any."""
+        if self.row_count == 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return key
+
+    def watch_filter_text(self) -> None:
+        if self.is_mounted:
+            self._apply()
+
+    def _matches(self, row: Row) -> bool:
+        needle = self.filter_text.casefold()
+        return not needle or any(needle in cell.casefold() for cell in row)
+
+    def _apply(self) -> None:
+        wanted = {key: row for key, row in self._rows.items() if self._matches(row)}
+        for key in [key for key in self._shown if key not in wanted]:
+            self.remove_row(key)
+            del self._shown[key]
+        for key, row in wanted.items():
+            old = self._shown.get(key)
+            if old is None:
+                self.add_row(*row, key=key)
+            elif old != row:
+                for column, before, after in zip(self._column_names, old, row, strict=True):
+                    if before != after:
+                        self.update_cell(key, column, after, update_width=len(after) > len(before))
+            self._shown[key] = row

@@ -1,0 +1,94 @@
+"""`r` in the dashboard after editing the topology file: the diff shows, the LB reloads,
+and the new server comes UP in the VIP pane (issue 5's Pilot test), on the real lab."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.pilot import Pilot
+
+from lbtui.core.actions import apply, teardown
+from lbtui.core.docker_hosts import DockerHosts
+from lbtui.core.model import Topology
+from lbtui.lab import LabStatus
+from lbtui.tui.app import LbtuiApp, make_app
+from lbtui.tui.live import live_services
+from lbtui.tui.screens.dashboard import DashboardScreen
+from lbtui.tui.widgets.event_log import EventLog
+from lbtui.tui.widgets.vip_panel import VipPanel
+from tests.integration.topologies import lab_topology
+
+pytestmark = pytest.mark.integration
+
+
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float
+) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture()
+def deployed(lab: LabStatus, tmp_path: Path) -> Iterator[Topology]:
+    """The reference topology applied on the test lab; everything removed afterwards."""
+    topology = lab_topology(lab, "presentation.yaml", tmp_path, name="dashredeploy")
+    hosts = DockerHosts(topology)
+    try:
+        apply(hosts, topology)
+        yield topology
+    finally:
+        teardown(hosts, topology, leave_swarm=True)
+        hosts.close()
+
+
+def _add_web3(path: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["backends"]["web3"] = {**data["backends"]["web1"], "host": "docker2"}
+    data["vips"]["presentation"]["servers"].append("web3")
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _statuses(app: LbtuiApp) -> dict[str, str]:
+    view = app.screen.query_one(VipPanel).view
+    return {s.name: s.status for s in view.servers} if view and view.reachable else {}
+
+
+async def test_redeploy_key_shows_the_diff_and_the_new_server_comes_up(
+    deployed: Topology,
+) -> None:
+    assert deployed.source is not None
+    services = live_services(deployed)
+    app = make_app(deployed, services)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(
+                pilot,
+                lambda: _statuses(app) == {"web1": "UP", "web2": "UP"},
+                "both servers UP",
+                60,
+            )
+            _add_web3(Path(deployed.source))
+            await pilot.press("r")
+            await wait_for(
+                pilot, lambda: _statuses(app).get("web3") == "UP", "web3 UP after the reload", 90
+            )
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+
+            def events() -> str:
+                return "\n".join(screen.query_one(EventLog).lines)
+
+            await wait_for(pilot, lambda: "reload done" in events(), "the redeploy's summary", 30)
+            assert "+" in events() and "server web3 web3:80" in events()  # the config diff
+            assert "docker2/web3" in screen.query_one("#containers").all_rows  # type: ignore[attr-defined]
+    finally:
+        services.close()

@@ -1,0 +1,334 @@
+"""A fake gateway with fixed data, for the snapshot tests ONLY (integration tests use the lab).
+
+Everything is frozen: the clock, the hosts, the stats; streams block until closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lbtui.core.model import (
+    Backend,
+    Host,
+    Network,
+    PoolMember,
+    StatsPage,
+    Swarm,
+    Topology,
+    Vip,
+)
+from lbtui.core.progress import Phase, ProgressEvent, Reporter
+from lbtui.core.snapshots import (
+    Attachment,
+    ContainerSnapshot,
+    HostSnapshot,
+    NetworkSnapshot,
+    PublishedPort,
+)
+from lbtui.core.traffic_tally import Response, TrafficTally
+from lbtui.tui.services import Services, Stream, TrafficRun
+from lbtui.tui.stats_view import ServerView, VipView
+
+FROZEN_NOW = 1_764_000_000.0
+"""2025-11-24 16:00:00 UTC: every time the fake shows is relative to this."""
+
+
+def frozen_clock() -> float:
+    """The fake's clock never moves."""
+    return FROZEN_NOW
+
+
+def reference_topology() -> Topology:
+    """The recipe's topology, as the lab runs it."""
+    hosts = {
+        f"docker{i}": Host(f"docker{i}", f"unix:///run/lbtui/lab/docker{i}.sock", f"198.18.0.1{i}")
+        for i in (1, 2, 3)
+    }
+    net = "presentation_backend"
+    backends = {
+        "web1": Backend("web1", "docker2", "lbtui/web:lab", net),
+        "web2": Backend("web2", "docker3", "lbtui/web:lab", net),
+    }
+    vip = Vip(
+        name="presentation",
+        host="docker1",
+        container="haproxy",
+        image="lbtui/haproxy:lab",
+        network=net,
+        publish=80,
+        servers=(PoolMember("web1"), PoolMember("web2")),
+        connect_bridge=True,
+        stats=StatsPage(password_env="LBTUI_STATS_PASSWORD"),
+        backend_name="pres_containers",
+    )
+    return Topology(
+        name="presentation",
+        hosts=hosts,
+        networks={net: Network(net, "overlay", internal=True, attachable=True)},
+        backends=backends,
+        vips={"presentation": vip},
+        swarm=Swarm("docker1"),
+    )
+
+
+def _container(
+    host: str, name: str, image: str, ips: Mapping[str, str], role: str, state: str = "running"
+) -> ContainerSnapshot:
+    ports = (PublishedPort(80, "tcp", "0.0.0.0", 80),) if role == "lb" else ()
+    return ContainerSnapshot(
+        host=host,
+        id=f"{name:0<12}"[:12],
+        name=name,
+        image=image,
+        state=state,
+        status="Up 5 minutes" if state == "running" else "Exited (137) 1 minute ago",
+        health=None,
+        attachments=tuple(Attachment(net, ip) for net, ip in ips.items()),
+        ports=ports,
+        labels={"lbtui.topology": "presentation", "lbtui.role": role},
+    )
+
+
+def _overlay(host: str, members: tuple[Attachment, ...]) -> NetworkSnapshot:
+    return NetworkSnapshot(
+        host=host,
+        id="ov0presentation",
+        name="presentation_backend",
+        driver="overlay",
+        scope="swarm",
+        internal=True,
+        attachable=True,
+        subnets=("10.0.1.0/24",),
+        members=members,
+    )
+
+
+def _bridge(host: str, index: int, members: tuple[Attachment, ...] = ()) -> NetworkSnapshot:
+    return NetworkSnapshot(
+        host=host,
+        id=f"br{index}bridge",
+        name="bridge",
+        driver="bridge",
+        scope="local",
+        internal=False,
+        attachable=False,
+        subnets=(f"172.{17 + index}.0.0/16",),
+        members=members,
+    )
+
+
+def deployed_hosts(web2_state: str = "running") -> dict[str, HostSnapshot]:
+    """The reference topology deployed; docker3's daemon is down when web2_state is 'down'."""
+    overlay = "presentation_backend"
+    haproxy = _container(
+        "docker1",
+        "haproxy",
+        "lbtui/haproxy:lab",
+        {overlay: "10.0.1.2", "bridge": "172.18.0.2"},
+        "lb",
+    )
+    web1 = _container("docker2", "web1", "lbtui/web:lab", {overlay: "10.0.1.3"}, "backend")
+    web2 = _container(
+        "docker3", "web2", "lbtui/web:lab", {overlay: "10.0.1.4"}, "backend", web2_state
+    )
+    common = {"reachable": True, "polled_at": FROZEN_NOW - 2, "engine_version": "20.10.24"}
+    hosts = {
+        "docker1": HostSnapshot(
+            name="docker1",
+            url="unix:///run/lbtui/lab/docker1.sock",
+            swarm_state="active",
+            swarm_role="manager",
+            containers=(haproxy,),
+            networks=(
+                _overlay("docker1", (Attachment("haproxy", "10.0.1.2"),)),
+                _bridge("docker1", 1, (Attachment("haproxy", "172.18.0.2"),)),
+            ),
+            **common,  # type: ignore[arg-type]
+        ),
+        "docker2": HostSnapshot(
+            name="docker2",
+            url="unix:///run/lbtui/lab/docker2.sock",
+            swarm_state="active",
+            swarm_role="worker",
+            containers=(web1,),
+            networks=(
+                _overlay("docker2", (Attachment("web1", "10.0.1.3"),)),
+                _bridge("docker2", 2),
+            ),
+            **common,  # type: ignore[arg-type]
+        ),
+        "docker3": HostSnapshot(
+            name="docker3",
+            url="unix:///run/lbtui/lab/docker3.sock",
+            swarm_state="active",
+            swarm_role="worker",
+            containers=(web2,),
+            networks=(
+                _overlay("docker3", (Attachment("web2", "10.0.1.4"),)),
+                _bridge("docker3", 3),
+            ),
+            **common,  # type: ignore[arg-type]
+        ),
+    }
+    return hosts
+
+
+def reference_stats() -> VipView:
+    """Both servers UP, round-robin visible in the shares and sparklines."""
+    history1 = tuple(float(5 + (i % 3)) for i in range(60))
+    history2 = tuple(float(5 + ((i + 1) % 3)) for i in range(60))
+    servers = (
+        ServerView("web1", "UP", "L7OK", "200", 1, 1, 0, 1503, 1503, 6.0, 1503, 0, 0.5, history1),
+        ServerView("web2", "UP", "L7OK", "200", 2, 1, 1, 1502, 1502, 6.0, 1502, 0, 0.5, history2),
+    )
+    return VipView("presentation", True, FROZEN_NOW - 1, None, 1, 3005, 12.0, servers)
+
+
+class BlockingStream:
+    """Yields its items, then blocks until closed (like a Docker event stream)."""
+
+    def __init__(self, items: tuple[Any, ...] = ()) -> None:
+        self._items = items
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self._items
+        self._closed.wait()
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class FakeGateway:
+    """Docker source and container control over fixed snapshots."""
+
+    def __init__(self, hosts: dict[str, HostSnapshot]) -> None:
+        self.hosts = hosts
+        self.calls: list[tuple[str, str, str]] = []
+
+    def snapshot_host(self, name: str) -> HostSnapshot:
+        return self.hosts[name]
+
+    def events(self, name: str) -> Stream:
+        return BlockingStream()
+
+    def stop(self, host: str, container: str) -> None:
+        self.calls.append(("stop", host, container))
+
+    def start(self, host: str, container: str) -> None:
+        self.calls.append(("start", host, container))
+
+    def kill(self, host: str, container: str) -> None:
+        self.calls.append(("kill", host, container))
+
+    def inspect_container(self, host: str, container: str) -> Mapping[str, Any]:
+        return {
+            "Name": f"/{container}",
+            "Id": f"{container:0<12}"[:12],
+            "State": {"Status": "running", "Running": True, "Pid": 4242},
+            "Config": {"Image": "lbtui/web:lab", "Labels": {"lbtui.topology": "presentation"}},
+        }
+
+    def inspect_network(self, host: str, network: str) -> Mapping[str, Any]:
+        return {"Name": network, "Driver": "overlay", "Internal": True}
+
+    def host_info(self, host: str) -> Mapping[str, Any]:
+        return {"Name": host, "ServerVersion": "20.10.24", "Containers": 1}
+
+    def logs(self, host: str, container: str, tail: int) -> Stream:
+        lines = tuple(f"10.0.1.2 - - GET /index.html 200 (request {i})" for i in range(1, 4))
+        return BlockingStream(lines)
+
+
+class FakeStats:
+    """Fixed stats for every VIP."""
+
+    def __init__(self, view: VipView) -> None:
+        self.view = view
+
+    def poll(self, vip: str) -> VipView:
+        return self.view
+
+
+class FakeTrafficRun:
+    """A traffic run that answered round-robin and is still going."""
+
+    def __init__(self, vip: str) -> None:
+        self.vip = vip
+        self.stopped = False
+
+    def tally(self) -> TrafficTally:
+        recent = tuple(Response(f"web{1 + i % 2}") for i in range(50))
+        return TrafficTally(
+            url="http://198.18.0.11:80/",
+            mode="fresh",
+            target_rate=20.0,
+            elapsed_s=5.0,
+            sent=100,
+            ok=100,
+            failed=0,
+            servers={"web1": 50, "web2": 50},
+            recent=recent,
+            running=not self.stopped,
+        )
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class FakeTraffic:
+    """Hands out fake runs and remembers them."""
+
+    def __init__(self) -> None:
+        self.runs: list[FakeTrafficRun] = []
+
+    def start(self, vip: str) -> TrafficRun:
+        self.runs.append(FakeTrafficRun(vip))
+        return self.runs[-1]
+
+
+class FakeServers:
+    """Records runtime server changes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str, int | None]] = []
+
+    def control(
+        self, vip: str, server: str, action: str, weight: int | None, reporter: Reporter
+    ) -> str:
+        self.calls.append((vip, server, action, weight))
+        return f"{vip}/{server}: {action}"
+
+
+class FakeActions:
+    """Records the actions asked for and reports one step each."""
+
+    def __init__(self, topology: Topology) -> None:
+        self._topology = topology
+        self.calls: list[tuple[str, str | None]] = []
+
+    def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
+        self.calls.append((action, vip))
+        reporter(ProgressEvent(Phase.STARTED, action, vip or "all", at=FROZEN_NOW))
+        reporter(ProgressEvent(Phase.DONE, action, vip or "all", at=FROZEN_NOW))
+        return "keep web1 on docker2" if action == "plan" else None
+
+    def topology(self) -> Topology:
+        return self._topology
+
+
+def fake_services(hosts: dict[str, HostSnapshot] | None = None) -> Services:
+    """Services over the fake gateway, stats and actions, with the frozen clock."""
+    topology = reference_topology()
+    gateway = FakeGateway(deployed_hosts() if hosts is None else hosts)
+    return Services(
+        docker=gateway,
+        control=gateway,
+        stats=FakeStats(reference_stats()),
+        actions=FakeActions(topology),
+        traffic=FakeTraffic(),
+        servers=FakeServers(),
+        clock=frozen_clock,
+    )

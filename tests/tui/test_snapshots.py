@@ -1,0 +1,68 @@
+"""SVG snapshots at fixed sizes with a frozen clock; refresh with `--snapshot-update`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Log
+
+from lbtui.tui.screens.detail import DetailScreen
+from tests.tui.conftest import settle, wait_for
+from tests.tui.snapshot_apps.apps import build_app
+from tests.tui.snapshot_apps.fake import deployed_hosts
+
+SIZE = (150, 44)
+
+
+def test_main_screen(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=SIZE, run_before=settle)
+
+
+def test_main_screen_smallest(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=(100, 30), run_before=settle)
+
+
+def test_main_screen_largest(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=(250, 70), run_before=settle)
+
+
+def test_backend_down(snap_compare: Any) -> None:
+    app = build_app(hosts=deployed_hosts(web2_state="exited"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+async def _open_help(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+def test_help_screen(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=SIZE, run_before=_open_help)
+
+
+async def _open_container(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("enter")  # the containers table has the focus, web1 is first
+
+    def loaded() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, DetailScreen)
+            and screen.query_one("#detail-logs", Log).line_count >= 3
+            and "loading" not in str(screen.query_one("#detail-data").render())
+        )
+
+    await wait_for(pilot, loaded, "the detail view with inspect data and logs")
+    await pilot.pause()
+
+
+def test_container_detail(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=SIZE, run_before=_open_container)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "high-contrast"])
+def test_theme(snap_compare: Any, theme: str) -> None:
+    assert snap_compare(build_app(theme), terminal_size=SIZE, run_before=settle)
