@@ -108,8 +108,10 @@ def network_rows(topology: Topology, hosts: Mapping[str, HostSnapshot]) -> Rows:
             names = [f"{m.network} {m.ip or ''}".strip() for m in network.members]
             members.setdefault(network.host, []).extend(names)
         subnet = ", ".join(first.subnets) or "-"
+        # Each host has its own `bridge`, `docker_gwbridge`...: name the host to tell them apart.
+        local = first.scope == "local" and len(seen) == 1
         rows[key] = (
-            first.name,
+            f"{first.name}@{first.host}" if local else first.name,
             first.driver,
             first.scope,
             _yes(first.internal),
