@@ -146,9 +146,9 @@ def render_config(
         f"backend {vip.haproxy_backend}",
         f"    balance {vip.balance}",
         f"    option httpchk {check.method} {_word(check.path)} {check.version}",
-        # With `timeout check` set, a check connects within min(timeout connect, inter):
-        # a killed backend (no RST, its address gone) is marked DOWN in about
-        # fall x inter instead of fall x timeout connect.
+        # With `timeout check` set, a check connects within min(timeout connect, inter),
+        # and `fastinter` spaces the checks of a failing server closer: a killed backend
+        # (no RST, its address gone) is DOWN in about 8 s at inter 2 s, not 12 s or more.
         f"    timeout check {check.interval_ms}ms",
         f"    http-response set-header {SERVED_BY_HEADER} %s",
     ]
@@ -156,7 +156,8 @@ def render_config(
         backend = topology.backends[member.backend]
         server = (
             f"    server {backend.name} {backend.name}:{backend.port} check"
-            f" inter {check.interval_ms}ms rise {check.rise} fall {check.fall}"
+            f" inter {check.interval_ms}ms fastinter {max(check.interval_ms // 4, 100)}ms"
+            f" rise {check.rise} fall {check.fall}"
             f" weight {member.weight}"
             # Explicit: with `resolvers`, 2.6 would otherwise start with an unresolvable
             # server disabled instead of failing, and `haproxy -c` would pass.

@@ -132,7 +132,8 @@ def test_section_names_timeouts_and_checks_come_from_the_vip() -> None:
     assert "option httpchk GET /health HTTP/1.1" in lines
     assert "log 127.0.0.1:514 local3" in lines
     assert any(
-        line.startswith("server web1 web1:8001 check inter 500ms rise 1 fall 2") for line in lines
+        line.startswith("server web1 web1:8001 check inter 500ms fastinter 125ms rise 1 fall 2")
+        for line in lines
     )
 
 
