@@ -226,3 +226,32 @@ def test_network_with_other_flags_is_replaced_only_when_unused(
     fake.add_container("docker1", "user", networks=["presentation_backend"])
     with pytest.raises(ActionFailed, match=r"internal True -> False.*containers are attached"):
         plan(fake, edited)
+
+
+def test_a_check_that_never_finishes_changes_nothing_and_says_why(
+    fake: FakeDockerHosts, topology: Topology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply(fake, topology, step="overlay")
+    apply(fake, topology, step="backends")
+    fake.check_output = "[NOTICE] resolving web1"
+
+    def hang(name: str, container: str, timeout_s: float) -> int:
+        raise ActionFailed(f"container {container} on {name} did not finish within 30 s")
+
+    monkeypatch.setattr(fake, "wait_container", hang)
+    before = list(fake.changes)
+    with pytest.raises(ActionFailed) as raised:
+        apply(fake, topology, step="lb")
+    message = str(raised.value)
+    assert "haproxy -c did not finish within 30 s" in message
+    assert "nothing was changed" in message and "resolving web1" in message
+    made = fake.changes[len(before) :]
+    # Only the throwaway checking container came and went: the LB was never created.
+    assert [change[0] for change in made] == [
+        "create_container",
+        "put_files",
+        "start_container",
+        "remove_container",
+    ]
+    assert all(change[2].startswith("lbtui-check-") for change in made)
+    assert "haproxy" not in fake.engines["docker1"].containers

@@ -10,7 +10,7 @@ import secrets
 
 from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.docker_hosts import ContainerRequest
-from lbtui.core.errors import ConfigRejected
+from lbtui.core.errors import ActionFailed, ConfigRejected
 from lbtui.core.haproxy_config import (
     CONFIG_PATH,
     DEFAULT_OPTIONS,
@@ -48,11 +48,26 @@ def check_config(hosts: DockerGateway, topology: Topology, vip: Vip, text: str) 
         }
         hosts.put_files(vip.host, container, files)
         hosts.start_container(vip.host, container)
-        exit_code = hosts.wait_container(vip.host, container, CHECK_TIMEOUT_S)
+        try:
+            exit_code = hosts.wait_container(vip.host, container, CHECK_TIMEOUT_S)
+        except ActionFailed as error:
+            raise _check_timed_out(vip, hosts.logs(vip.host, container, tail=20)) from error
         output = hosts.logs(vip.host, container, tail=200)
     finally:
         hosts.remove_container(vip.host, container)
     return parse_check_output(output, exit_code)
+
+
+def _check_timed_out(vip: Vip, output: str) -> ActionFailed:
+    # Seen on the lab right after a host restarted: its overlay was not ready yet,
+    # and the check hung resolving the servers' names. A minute later it passed.
+    return ActionFailed(
+        f"VIP {vip.name}: haproxy -c did not finish within {CHECK_TIMEOUT_S:g} s in a checking "
+        f"container on {vip.host} (network {vip.network}); nothing was changed. Resolving the "
+        "servers' names is the slow part: a host that has just started may not have its "
+        "overlay network ready yet; try again in a moment.\n"
+        f"HAProxy said: {output.strip() or '(nothing)'}"
+    )
 
 
 def validate_config(
