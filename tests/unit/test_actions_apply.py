@@ -11,7 +11,7 @@ from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.specs import SERVER_NAME_ENV
 from lbtui.core.docker_snapshot import SwarmState
 from lbtui.core.errors import ActionFailed, ConfigRejected, HostUnreachable
-from lbtui.core.haproxy_config import CONFIG_PATH
+from lbtui.core.haproxy_config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
 from lbtui.core.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
 from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology import load_topology
@@ -169,12 +169,17 @@ def test_config_drift_reloads_without_recreating(
         Verdict.RELOAD,
         "config drift",
     )
+    state_file = DEFAULT_OPTIONS.server_state_file
+    # What an earlier redeploy saved (web2 drained) must not come back with this reload.
+    fake.put_files("docker1", "haproxy", {state_file: b"1\n# drained web2\n"})
+    fake.changes.clear()
     apply(fake, topology)
     lb_calls = [c for c in fake.changes if c[2] == "haproxy" or c[-1] == "haproxy"]
     assert lb_calls == [
-        ("put_files", "docker1", "haproxy", CONFIG_PATH),
+        ("put_files", "docker1", "haproxy", *sorted([CONFIG_PATH, state_file])),
         ("signal_container", "docker1", "haproxy", "SIGUSR2"),
     ]
+    assert fake.read_file("docker1", "haproxy", state_file) == EMPTY_SERVER_STATE.encode()
 
 
 def test_a_stopped_backend_is_started(topology: Topology, fake: FakeDockerHosts) -> None:

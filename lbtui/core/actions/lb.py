@@ -113,11 +113,18 @@ def _carry_out(
     hosts: DockerGateway, topology: Topology, vip: Vip, rendered: RenderedConfig, change: Change
 ) -> str:
     config = {CONFIG_PATH: rendered.text.encode()}
+    state_file = DEFAULT_OPTIONS.server_state_file
     if change.verdict is Verdict.RELOAD:
-        hosts.put_files(vip.host, vip.container, config)
+        # The state file may hold what an earlier redeploy saved; loading that now would
+        # bring back a drain or weight set since undone. `lbtui redeploy` saves it afresh.
+        fresh_state = {state_file: EMPTY_SERVER_STATE.encode()}
+        hosts.put_files(vip.host, vip.container, {**config, **fresh_state})
         hosts.signal_container(vip.host, vip.container, RELOAD_SIGNAL)
         _settle(hosts, vip)
-        return f"configuration reloaded ({RELOAD_SIGNAL}, no restart)"
+        return (
+            f"configuration reloaded ({RELOAD_SIGNAL}, no restart); runtime server state "
+            "reset to the configuration's (`lbtui redeploy` keeps it)"
+        )
     if change.verdict is Verdict.START:
         hosts.put_files(vip.host, vip.container, config)
         hosts.start_container(vip.host, vip.container)
@@ -127,7 +134,6 @@ def _carry_out(
         hosts.remove_container(vip.host, vip.container)
     wanted = lb_request(topology, vip, rendered.hash)
     container_id = hosts.create_container(vip.host, wanted)
-    state_file = DEFAULT_OPTIONS.server_state_file
     hosts.put_files(vip.host, container_id, {**config, state_file: EMPTY_SERVER_STATE.encode()})
     hosts.start_container(vip.host, container_id)
     _settle(hosts, vip)
