@@ -167,9 +167,21 @@ def naive_redeploy(path: Path, hosts: DockerHosts) -> float:
 def start_load(path: Path, mode: TrafficMode, rate: float, duration_s: float) -> Popen[str]:
     """`lbtui traffic` in its own process, as a real client would be (no shared GIL)."""
     argv = [
-        sys.executable, "-m", "lbtui", "traffic", str(path), VIP,
-        "--rate", f"{rate:g}", "--duration", f"{duration_s:g}", "--mode", mode,
-        "--connections", "8", "--json",
+        sys.executable,
+        "-m",
+        "lbtui",
+        "traffic",
+        str(path),
+        VIP,
+        "--rate",
+        f"{rate:g}",
+        "--duration",
+        f"{duration_s:g}",
+        "--mode",
+        mode,
+        "--connections",
+        "8",
+        "--json",
     ]
     return Popen(argv, stdout=PIPE, text=True)
 

@@ -28,12 +28,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     up = verbs.add_parser("up", help="bring the lab up (idempotent; repairs a broken lab)")
     _name_option(up)
-    up.add_argument("--hosts", type=int, default=DEFAULT.hosts,
-                    help=f"number of Docker hosts (1-9, default {DEFAULT.hosts})")
-    up.add_argument("--subnet", default=DEFAULT.subnet,
-                    help=f"address range of the lab (default {DEFAULT.subnet})")
-    up.add_argument("--tls", action="store_true",
-                    help="also serve each engine on tcp://<address>:2376 with TLS client auth")
+    up.add_argument(
+        "--hosts",
+        type=int,
+        default=DEFAULT.hosts,
+        help=f"number of Docker hosts (1-9, default {DEFAULT.hosts})",
+    )
+    up.add_argument(
+        "--subnet",
+        default=DEFAULT.subnet,
+        help=f"address range of the lab (default {DEFAULT.subnet})",
+    )
+    up.add_argument(
+        "--tls",
+        action="store_true",
+        help="also serve each engine on tcp://<address>:2376 with TLS client auth",
+    )
     up.set_defaults(handler=_up)
 
     down = verbs.add_parser("down", help="remove everything the lab created")
@@ -47,8 +57,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _name_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--name", default=DEFAULT.name,
-                        help=f"lab name, 1-8 characters a-z0-9 (default {DEFAULT.name})")
+    parser.add_argument(
+        "--name",
+        default=DEFAULT.name,
+        help=f"lab name, 1-8 characters a-z0-9 (default {DEFAULT.name})",
+    )
 
 
 def _printer(console: Console) -> Reporter:
@@ -93,7 +106,8 @@ def _status(args: argparse.Namespace) -> int:
         Console(stderr=True).print(
             f"lab {status.spec.name} is not (fully) up: run `lbtui lab up"
             f"{'' if status.spec.name == DEFAULT.name else ' --name ' + status.spec.name}`",
-            style="yellow", highlight=False,
+            style="yellow",
+            highlight=False,
         )
         return 1
     return 0
@@ -106,9 +120,14 @@ def _table(status: LabStatus) -> Table:
         table.add_column(column)
     for host in status.hosts:
         table.add_row(
-            host.name, host.socket_url, host.address, str(host.pid or "-"),
+            host.name,
+            host.socket_url,
+            host.address,
+            str(host.pid or "-"),
             "[green]yes[/]" if host.reachable else "[red]no[/]",
-            host.engine_version or "-", ", ".join(host.images) or "-", host.tls_url or "-",
+            host.engine_version or "-",
+            ", ".join(host.images) or "-",
+            host.tls_url or "-",
         )
     if status.tls is not None:
         table.caption = f"TLS client files: {status.tls.ca}, {status.tls.cert}, {status.tls.key}"

@@ -59,7 +59,9 @@ LAST_GOOD_SUFFIX = ".last-good"
 _RELOAD_SCRIPT = (
     CLIENT_FUNCTION
     + r"""
-new=$1; live=$2; staged="$2""" + STAGED_SUFFIX + r""""; state=$3; drop=$8
+new=$1; live=$2; staged="$2"""
+    + STAGED_SUFFIX
+    + r""""; state=$3; drop=$8
 printf '%s' "$new" > "$staged" || { echo "@@stage-failed"; exit 10; }
 out=$(haproxy -c -f "$staged" 2>&1); rc=$?
 printf '%s\n' "$out"
@@ -73,7 +75,9 @@ if lbtui_runtime "show servers state $7" "$4" "$5" "$6" > "$state.tmp" 2>/dev/nu
 else
   rm -f "$state.tmp"; printf '1\n' > "$state"; echo "@@state-lost"
 fi
-if [ -f "$live" ]; then cp "$live" "$live""" + LAST_GOOD_SUFFIX + r""""; fi
+if [ -f "$live" ]; then cp "$live" "$live"""
+    + LAST_GOOD_SUFFIX
+    + r""""; fi
 mv "$staged" "$live" || { echo "@@install-failed"; exit 12; }
 kill -USR2 1 || { echo "@@signal-failed"; exit 13; }
 echo "@@reloaded"
@@ -81,11 +85,15 @@ echo "@@reloaded"
 )
 
 # $1 live path: put the last good file back and reload.
-_ROLLBACK_SCRIPT = r"""
+_ROLLBACK_SCRIPT = (
+    r"""
 live=$1
-cp "$live""" + LAST_GOOD_SUFFIX + r"""" "$live" || exit 20
+cp "$live"""
+    + LAST_GOOD_SUFFIX
+    + r"""" "$live" || exit 20
 kill -USR2 1 || exit 21
 """
+)
 
 _UNRESOLVED = re.compile(r"could not resolve address|not resolve|unable to find", re.IGNORECASE)
 
@@ -355,7 +363,10 @@ def _rollback(
     old_pid = probe.worker_pid()
     if reload_needed:
         result = exec_in(
-            gateway, vip.host, vip.container, ["sh", "-c", _ROLLBACK_SCRIPT, "lbtui", CONFIG_PATH],
+            gateway,
+            vip.host,
+            vip.container,
+            ["sh", "-c", _ROLLBACK_SCRIPT, "lbtui", CONFIG_PATH],
             user="0",
         )
     else:

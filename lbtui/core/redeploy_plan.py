@@ -115,9 +115,7 @@ def config_servers(text: str | None) -> list[str]:
     return _SERVER_LINE.findall(text or "")
 
 
-def plan_redeploy(
-    topology_path: str | Path, vip_name: str, gateway: DockerGateway
-) -> RedeployPlan:
+def plan_redeploy(topology_path: str | Path, vip_name: str, gateway: DockerGateway) -> RedeployPlan:
     """Re-read the topology file and decide how to bring the VIP's LB to it; changes nothing."""
     topology = load_topology(topology_path, check_files=True)
     vip = select_vip(topology, vip_name)
@@ -169,9 +167,7 @@ def _mode(lb_change: Change, running: str | None, new: str) -> tuple[RedeployMod
     return RedeployMode.NONE, "configuration and container as specified"
 
 
-def _backends_to_launch(
-    gateway: DockerGateway, topology: Topology, vip: Vip
-) -> list[Change]:
+def _backends_to_launch(gateway: DockerGateway, topology: Topology, vip: Vip) -> list[Change]:
     changes = []
     for member in vip.servers:
         backend = topology.backends[member.backend]

@@ -15,8 +15,7 @@ def select_vip(topology: Topology, name: str) -> Vip:
     choices = sorted(topology.vips)
     known = ", ".join(choices) or "none"
     raise BadInput(
-        f"topology {topology.name} has no VIP {name!r}{suggestion(name, choices)} "
-        f"(VIPs: {known})"
+        f"topology {topology.name} has no VIP {name!r}{suggestion(name, choices)} (VIPs: {known})"
     )
 
 

@@ -27,7 +27,9 @@ def dockerd_argv(host: HostPlan, tls: tuple[LabTls, ServerTls] | None) -> list[s
     """The command that starts the host's dockerd inside its network namespace."""
     argv = [
         # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then fails.
-        "nsenter", f"--net={host.netns_path}", "--",
+        "nsenter",
+        f"--net={host.netns_path}",
+        "--",
         "dockerd",
         f"--host={host.socket_url}",
         f"--data-root={host.data_root}",
@@ -41,8 +43,11 @@ def dockerd_argv(host: HostPlan, tls: tuple[LabTls, ServerTls] | None) -> list[s
     if tls is not None:
         client, server = tls
         argv += [
-            f"--host={host.tls_url}", "--tlsverify", f"--tlscacert={client.ca}",
-            f"--tlscert={server.cert}", f"--tlskey={server.key}",
+            f"--host={host.tls_url}",
+            "--tlsverify",
+            f"--tlscacert={client.ca}",
+            f"--tlscert={server.cert}",
+            f"--tlskey={server.key}",
         ]
     return argv
 
@@ -92,8 +97,12 @@ def start(host: HostPlan, tls: tuple[LabTls, ServerTls] | None) -> int:
         log.write(f"--- lbtui: starting {host.name} at {time.ctime()}\n".encode())
         log.flush()
         process = subprocess.Popen(
-            dockerd_argv(host, tls), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, env=tool_env(),
+            dockerd_argv(host, tls),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=tool_env(),
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:

@@ -19,8 +19,18 @@ CHAINS = ("FORWARD", "DOCKER-USER")
 
 def rule_spec(plan: LabPlan) -> list[str]:
     """The match and target of the lab's rule (without chain)."""
-    return ["-i", plan.bridge, "-o", plan.bridge, "-m", "comment", "--comment",
-            plan.rule_comment, "-j", "ACCEPT"]
+    return [
+        "-i",
+        plan.bridge,
+        "-o",
+        plan.bridge,
+        "-m",
+        "comment",
+        "--comment",
+        plan.rule_comment,
+        "-j",
+        "ACCEPT",
+    ]
 
 
 def chain_exists(chain: str) -> bool:

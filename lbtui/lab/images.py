@@ -138,8 +138,9 @@ def web_recipe(busybox: Path, applets: list[str]) -> Recipe:
     return make_recipe(WEB_IMAGE, entries, changes)
 
 
-def haproxy_recipe(haproxy: Path, libraries: list[str], busybox: Path,
-                   applets: list[str]) -> Recipe:
+def haproxy_recipe(
+    haproxy: Path, libraries: list[str], busybox: Path, applets: list[str]
+) -> Recipe:
     """`lbtui/haproxy:lab`: the system's HAProxy, its libraries and busybox for debugging."""
     entries = _base(busybox, applets)
     entries.append(Entry("usr/sbin/haproxy", source=haproxy))
@@ -217,8 +218,9 @@ def _current(client: docker.DockerClient, recipe: Recipe) -> tuple[bool, str | N
 
 def _import(client: docker.DockerClient, recipe: Recipe, tar: bytes, old_id: str | None) -> None:
     repository, tag = recipe.tag.rsplit(":", 1)
-    client.api.import_image_from_data(tar, repository=repository, tag=tag,
-                                      changes=recipe.import_changes())
+    client.api.import_image_from_data(
+        tar, repository=repository, tag=tag, changes=recipe.import_changes()
+    )
     if old_id is not None:
         try:
             client.images.remove(old_id)
@@ -248,8 +250,12 @@ def ensure_images(plan: LabPlan, steps: Steps) -> None:
                     if current:
                         steps.skip("import", f"image {recipe.tag}", host.name, detail="current")
                         continue
-                    with steps.step("import", f"image {recipe.tag}", host.name,
-                                    detail=f"digest {recipe.digest[:12]}"):
+                    with steps.step(
+                        "import",
+                        f"image {recipe.tag}",
+                        host.name,
+                        detail=f"digest {recipe.digest[:12]}",
+                    ):
                         _import(client, recipe, tar_of(recipe), old_id)
                 except (DockerException, RequestException) as error:
                     raise LabError(

@@ -36,8 +36,11 @@ def lab_up(spec: LabSpec, report: Reporter = ignore_progress) -> LabStatus:
     with _locked(plan):
         recorded = recorded_spec(spec.name)
         if recorded is not None and (recorded.subnet, recorded.tls) != (spec.subnet, spec.tls):
-            with steps.step("reconfigure", f"lab {spec.name}",
-                            detail=f"was {recorded.subnet}, tls={recorded.tls}"):
+            with steps.step(
+                "reconfigure",
+                f"lab {spec.name}",
+                detail=f"was {recorded.subnet}, tls={recorded.tls}",
+            ):
                 _clear_hosts(plan, _known_hosts(plan), graceful=True)
         _remove_extra_hosts(plan, steps)
         plan.run_dir.mkdir(parents=True, exist_ok=True)
@@ -58,8 +61,12 @@ def lab_up(spec: LabSpec, report: Reporter = ignore_progress) -> LabStatus:
             summary = f"{steps.changes} step(s) done in {elapsed:.1f} s"
         else:
             summary = f"nothing to do: lab {spec.name} is already up ({elapsed:.1f} s)"
-        steps.emit(Phase.SKIPPED if not steps.changes else Phase.DONE, "up", f"lab {spec.name}",
-                   detail=summary)
+        steps.emit(
+            Phase.SKIPPED if not steps.changes else Phase.DONE,
+            "up",
+            f"lab {spec.name}",
+            detail=summary,
+        )
         return status
 
 
@@ -71,8 +78,9 @@ def lab_down(spec: LabSpec, report: Reporter = ignore_progress) -> None:
     with _locked(plan):
         known = _known_hosts(plan)
         if known:
-            with steps.step("stop", f"{len(known)} host(s)",
-                            detail=", ".join(host.name for host in known)):
+            with steps.step(
+                "stop", f"{len(known)} host(s)", detail=", ".join(host.name for host in known)
+            ):
                 _clear_hosts(plan, known, graceful=True)
         for veth in network.stale_veths(spec.name, keep=()):
             with steps.step("delete", f"veth {veth}"):
@@ -91,8 +99,12 @@ def lab_down(spec: LabSpec, report: Reporter = ignore_progress) -> None:
                     if root.exists():
                         shutil.rmtree(root)
         summary = "removed" if steps.changes else f"nothing to remove: lab {spec.name} is not up"
-        steps.emit(Phase.DONE if steps.changes else Phase.SKIPPED, "down", f"lab {spec.name}",
-                   detail=summary)
+        steps.emit(
+            Phase.DONE if steps.changes else Phase.SKIPPED,
+            "down",
+            f"lab {spec.name}",
+            detail=summary,
+        )
     plan.lock_file.unlink(missing_ok=True)
     _remove_if_empty(plan)
 
@@ -136,8 +148,9 @@ def _ensure_tls(plan: LabPlan, steps: Steps) -> None:
 def _ensure_host(plan: LabPlan, host: HostPlan, steps: Steps) -> None:
     if hosts.daemon_ok(host):
         if network.veth_attached(plan, host):
-            steps.skip("start", "dockerd", host.name,
-                       detail=f"running, pid {daemons.daemon_pid(host)}")
+            steps.skip(
+                "start", "dockerd", host.name, detail=f"running, pid {daemons.daemon_pid(host)}"
+            )
         else:
             with steps.step("attach", f"veth {host.veth}", host.name, detail=plan.bridge):
                 network.attach_veth(plan, host)
@@ -168,8 +181,9 @@ def _remove_extra_hosts(plan: LabPlan, steps: Steps) -> None:
     wanted = {host.index for host in plan.hosts}
     extra = [host for host in _known_hosts(plan) if host.index not in wanted]
     if extra:
-        with steps.step("remove", f"{len(extra)} extra host(s)",
-                        detail=", ".join(host.name for host in extra)):
+        with steps.step(
+            "remove", f"{len(extra)} extra host(s)", detail=", ".join(host.name for host in extra)
+        ):
             _clear_hosts(plan, extra, graceful=True)
     for veth in network.stale_veths(plan.name, keep=[host.veth for host in plan.hosts]):
         with steps.step("delete", f"veth {veth}"):

@@ -15,8 +15,8 @@ def _unescape(field: str) -> str:
     # mountinfo escapes space, tab, newline and backslash as \ooo octal.
     out, i = [], 0
     while i < len(field):
-        if field[i] == "\\" and len(field[i + 1:i + 4]) == 3 and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
+        if field[i] == "\\" and len(field[i + 1 : i + 4]) == 3 and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
             i += 4
         else:
             out.append(field[i])
@@ -38,7 +38,8 @@ def under(points: Iterable[str], roots: Iterable[Path]) -> list[str]:
     """Mount points at or below any root, deepest first (the order to unmount them in)."""
     prefixes = [str(root).rstrip("/") for root in roots]
     selected = {
-        point for point in points
+        point
+        for point in points
         if any(point == prefix or point.startswith(prefix + "/") for prefix in prefixes)
     }
     return sorted(selected, key=lambda point: (point.count("/"), point), reverse=True)

@@ -133,8 +133,21 @@ def create_host_net(plan: LabPlan, host: HostPlan) -> None:
     """Create the host's namespace and wire it to the bridge with its address."""
     ns = ["ip", "-n", host.netns]
     run(["ip", "netns", "add", host.netns])
-    run(["ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0",
-         "netns", host.netns])
+    run(
+        [
+            "ip",
+            "link",
+            "add",
+            host.veth,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            host.netns,
+        ]
+    )
     run(["ip", "link", "set", host.veth, "master", plan.bridge, "up"])
     run([*ns, "addr", "add", f"{host.address}/{plan.prefixlen}", "dev", "eth0"])
     run([*ns, "link", "set", "lo", "up"])
@@ -168,6 +181,7 @@ def stale_veths(lab: str, keep: Iterable[str]) -> list[str]:
     except FileNotFoundError:
         return []
     return sorted(
-        name for name in names
-        if name.startswith(prefix) and name[len(prefix):].isdigit() and name not in kept
+        name
+        for name in names
+        if name.startswith(prefix) and name[len(prefix) :].isdigit() and name not in kept
     )

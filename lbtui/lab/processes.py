@@ -41,8 +41,10 @@ def read_pidfile(path: Path) -> int | None:
 
 def is_lab_daemon(argv: list[str], socket_path: Path) -> bool:
     """True when a command line is the dockerd serving that socket."""
-    return bool(argv) and Path(argv[0]).name == "dockerd" and any(
-        str(socket_path) in arg for arg in argv
+    return (
+        bool(argv)
+        and Path(argv[0]).name == "dockerd"
+        and any(str(socket_path) in arg for arg in argv)
     )
 
 

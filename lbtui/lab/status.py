@@ -38,9 +38,15 @@ class LabHostStatus:
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict."""
         return {
-            "name": self.name, "socket_url": self.socket_url, "address": self.address,
-            "pid": self.pid, "reachable": self.reachable, "engine_version": self.engine_version,
-            "engine_id": self.engine_id, "images": list(self.images), "tls_url": self.tls_url,
+            "name": self.name,
+            "socket_url": self.socket_url,
+            "address": self.address,
+            "pid": self.pid,
+            "reachable": self.reachable,
+            "engine_version": self.engine_version,
+            "engine_id": self.engine_id,
+            "images": list(self.images),
+            "tls_url": self.tls_url,
         }
 
 
@@ -67,8 +73,11 @@ class LabStatus:
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict."""
         return {
-            "lab": self.spec.name, "subnet": self.spec.subnet, "tls": self.spec.tls,
-            "healthy": self.healthy, "hosts": [host.to_json() for host in self.hosts],
+            "lab": self.spec.name,
+            "subnet": self.spec.subnet,
+            "tls": self.spec.tls,
+            "healthy": self.healthy,
+            "hosts": [host.to_json() for host in self.hosts],
             "tls_files": None if self.tls is None else vars(self.tls),
         }
 
@@ -94,8 +103,14 @@ def host_status(plan: LabPlan, host: HostPlan) -> LabHostStatus:
         except (DockerException, RequestException, OSError):
             reachable = False
     return LabHostStatus(
-        name=host.name, socket_url=host.socket_url, address=host.address, pid=pid,
-        reachable=reachable, engine_version=version, engine_id=engine_id, images=images,
+        name=host.name,
+        socket_url=host.socket_url,
+        address=host.address,
+        pid=pid,
+        reachable=reachable,
+        engine_version=version,
+        engine_id=engine_id,
+        images=images,
         tls_url=host.tls_url if plan.spec.tls else None,
     )
 
@@ -117,8 +132,9 @@ def recorded_spec(name: str) -> LabSpec | None:
     spec_file = plan_lab(LabSpec(name=name)).spec_file
     try:
         data = json.loads(spec_file.read_text())
-        return LabSpec(name=name, hosts=int(data["hosts"]), subnet=str(data["subnet"]),
-                       tls=bool(data["tls"]))
+        return LabSpec(
+            name=name, hosts=int(data["hosts"]), subnet=str(data["subnet"]), tls=bool(data["tls"])
+        )
     except (OSError, ValueError, KeyError, TypeError, BadInput):
         return None
 

@@ -17,8 +17,9 @@ class Steps:
         self._lock = threading.Lock()
         self.changes = 0
 
-    def emit(self, phase: Phase, step: str, target: str, host: str | None = None,
-             detail: str = "") -> None:
+    def emit(
+        self, phase: Phase, step: str, target: str, host: str | None = None, detail: str = ""
+    ) -> None:
         """Send one event."""
         with self._lock:
             if phase is Phase.DONE:
@@ -30,8 +31,9 @@ class Steps:
         self.emit(Phase.SKIPPED, step, target, host, detail)
 
     @contextmanager
-    def step(self, step: str, target: str, host: str | None = None,
-             detail: str = "") -> Iterator[None]:
+    def step(
+        self, step: str, target: str, host: str | None = None, detail: str = ""
+    ) -> Iterator[None]:
         """Report a step as started, then done or failed."""
         self.emit(Phase.STARTED, step, target, host, detail)
         try:

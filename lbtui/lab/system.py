@@ -10,8 +10,18 @@ from collections.abc import Sequence
 from lbtui.core.errors import LabError
 
 INSTALL_HINT = "apt-get install docker.io haproxy busybox-static iptables"
-TOOLS = ("dockerd", "containerd", "runc", "haproxy", "busybox", "ip", "nsenter", "iptables",
-         "umount", "ldd")
+TOOLS = (
+    "dockerd",
+    "containerd",
+    "runc",
+    "haproxy",
+    "busybox",
+    "ip",
+    "nsenter",
+    "iptables",
+    "umount",
+    "ldd",
+)
 TLS_TOOLS = ("openssl",)
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -34,8 +44,13 @@ def run(
     """Run a command; if `check`, a non-zero exit becomes a LabError quoting its output."""
     try:
         result = subprocess.run(
-            list(argv), capture_output=True, text=True, env=tool_env(), timeout=timeout,
-            stdin=subprocess.DEVNULL, check=False,
+            list(argv),
+            capture_output=True,
+            text=True,
+            env=tool_env(),
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except FileNotFoundError:
         raise LabError(f"{argv[0]} is not installed: {INSTALL_HINT}") from None

@@ -70,30 +70,75 @@ def ensure_tls(plan: LabPlan) -> bool:
     d.mkdir(parents=True, exist_ok=True)
     d.chmod(0o700)
     ca, ca_key = d / "ca.pem", d / "ca-key.pem"
-    run(["openssl", "req", "-x509", *_KEY, "-keyout", str(ca_key), "-out", str(ca),
-         "-days", DAYS, "-subj", f"/CN=lbtui lab {plan.name} CA"])
+    run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            *_KEY,
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca),
+            "-days",
+            DAYS,
+            "-subj",
+            f"/CN=lbtui lab {plan.name} CA",
+        ]
+    )
     for host in plan.hosts:
         server = server_files(plan, host)
-        _issue(d, ca, ca_key, server.cert, server.key, f"/CN={host.name}",
-               f"subjectAltName=IP:{host.address},DNS:{host.name}\n"
-               "extendedKeyUsage=serverAuth\n")
+        _issue(
+            d,
+            ca,
+            ca_key,
+            server.cert,
+            server.key,
+            f"/CN={host.name}",
+            f"subjectAltName=IP:{host.address},DNS:{host.name}\nextendedKeyUsage=serverAuth\n",
+        )
     client = client_files(plan)
-    _issue(d, ca, ca_key, Path(client.cert), Path(client.key), "/CN=lbtui-client",
-           "extendedKeyUsage=clientAuth\n")
+    _issue(
+        d,
+        ca,
+        ca_key,
+        Path(client.cert),
+        Path(client.key),
+        "/CN=lbtui-client",
+        "extendedKeyUsage=clientAuth\n",
+    )
     for key in d.glob("*key.pem"):
         key.chmod(0o600)
     (d / "hosts.json").write_text(_inventory(plan))
     return True
 
 
-def _issue(d: Path, ca: Path, ca_key: Path, cert: Path, key: Path, subject: str,
-           extensions: str) -> None:
+def _issue(
+    d: Path, ca: Path, ca_key: Path, cert: Path, key: Path, subject: str, extensions: str
+) -> None:
     csr, ext = d / "request.csr", d / "request.ext"
     ext.write_text(extensions)
-    run(["openssl", "req", "-new", *_KEY, "-keyout", str(key), "-out", str(csr),
-         "-subj", subject])
-    run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
-         "-set_serial", f"0x{secrets.token_hex(16)}", "-days", DAYS, "-extfile", str(ext),
-         "-out", str(cert)])
+    run(["openssl", "req", "-new", *_KEY, "-keyout", str(key), "-out", str(csr), "-subj", subject])
+    run(
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca),
+            "-CAkey",
+            str(ca_key),
+            "-set_serial",
+            f"0x{secrets.token_hex(16)}",
+            "-days",
+            DAYS,
+            "-extfile",
+            str(ext),
+            "-out",
+            str(cert),
+        ]
+    )
     csr.unlink()
     ext.unlink()

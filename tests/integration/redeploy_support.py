@@ -52,9 +52,7 @@ class Deployed:
 
 
 @contextmanager
-def deployed_reference(
-    lab: LabStatus, folder: Path, prefix: str
-) -> Iterator[Deployed]:
+def deployed_reference(lab: LabStatus, folder: Path, prefix: str) -> Iterator[Deployed]:
     """Apply the reference topology (unique name) and tear it down afterwards, even on failure."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LBTUI_STATS_PASSWORD", PASSWORD)

@@ -42,8 +42,9 @@ def web_containers(lab: LabStatus) -> Iterator[dict[str, str]]:
     try:
         for host, name in names.items():
             with client(lab, host) as sdk:
-                sdk.containers.run(WEB_IMAGE, name=name, hostname=name, detach=True,
-                                   ports={"80/tcp": WEB_PORT})
+                sdk.containers.run(
+                    WEB_IMAGE, name=name, hostname=name, detach=True, ports={"80/tcp": WEB_PORT}
+                )
         yield names
     finally:
         for host, name in names.items():
@@ -87,29 +88,39 @@ def test_each_host_serves_its_own_container_at_its_address(lab: LabStatus) -> No
 def test_server_name_can_come_from_the_environment(lab: LabStatus) -> None:
     with client(lab, "docker1") as sdk:
         output = sdk.containers.run(
-            WEB_IMAGE, ["/bin/sh", "-c", "timeout 1 /bin/sh /start.sh; cat /www/index.html"],
-            environment={"LBTUI_SERVER_NAME": "blue"}, remove=True,
+            WEB_IMAGE,
+            ["/bin/sh", "-c", "timeout 1 /bin/sh /start.sh; cat /www/index.html"],
+            environment={"LBTUI_SERVER_NAME": "blue"},
+            remove=True,
         )
     assert output.decode().strip() == "served by blue"
 
 
 def test_haproxy_image_validates_a_config(lab: LabStatus) -> None:
-    config = "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n" \
-             "  timeout connect 1s\nfrontend f\n  bind :8080\n  default_backend b\n" \
-             "backend b\n  server s 127.0.0.1:80\n"
+    config = (
+        "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n"
+        "  timeout connect 1s\nfrontend f\n  bind :8080\n  default_backend b\n"
+        "backend b\n  server s 127.0.0.1:80\n"
+    )
     with client(lab, "docker2") as sdk:
         output = sdk.containers.run(
             HAPROXY_IMAGE,
-            ["sh", "-c", 'printf "$CFG" > /usr/local/etc/haproxy/haproxy.cfg && '
-             "haproxy -c -f /usr/local/etc/haproxy/haproxy.cfg"],
-            environment={"CFG": config}, remove=True,
+            [
+                "sh",
+                "-c",
+                'printf "$CFG" > /usr/local/etc/haproxy/haproxy.cfg && '
+                "haproxy -c -f /usr/local/etc/haproxy/haproxy.cfg",
+            ],
+            environment={"CFG": config},
+            remove=True,
         )
     assert b"Configuration file is valid" in output
 
 
 def _iptables(*args: str) -> str:
-    return subprocess.run(["iptables", "-w", *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["iptables", "-w", *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _fetch_from_docker1(lab: LabStatus, url: str) -> bool:
@@ -117,8 +128,9 @@ def _fetch_from_docker1(lab: LabStatus, url: str) -> bool:
         try:
             # busybox's own `wget -T` crashes in Debian's build, so `timeout` bounds it, under
             # a shell: as PID 1 wget itself would ignore the signal.
-            sdk.containers.run(WEB_IMAGE, ["sh", "-c", f"timeout 4 wget -q -O - {url}; exit $?"],
-                               remove=True)
+            sdk.containers.run(
+                WEB_IMAGE, ["sh", "-c", f"timeout 4 wget -q -O - {url}; exit $?"], remove=True
+            )
         except docker.errors.ContainerError:
             return False
     return True
@@ -155,8 +167,7 @@ def test_tls_endpoint_needs_the_client_certificate(
     monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
     host = lab.host("docker3")
     assert host.tls_url == f"tcp://{host.address}:2376"
-    with_cert = TLSConfig(client_cert=(lab.tls.cert, lab.tls.key), ca_cert=lab.tls.ca,
-                          verify=True)
+    with_cert = TLSConfig(client_cert=(lab.tls.cert, lab.tls.key), ca_cert=lab.tls.ca, verify=True)
     sdk = docker.DockerClient(base_url=host.tls_url, tls=with_cert, version="1.41", timeout=10)
     sdk.api.trust_env = False
     try:
@@ -164,8 +175,9 @@ def test_tls_endpoint_needs_the_client_certificate(
     finally:
         sdk.close()
     without_cert = TLSConfig(ca_cert=lab.tls.ca, verify=True)
-    anonymous = docker.DockerClient(base_url=host.tls_url, tls=without_cert, version="1.41",
-                                    timeout=10)
+    anonymous = docker.DockerClient(
+        base_url=host.tls_url, tls=without_cert, version="1.41", timeout=10
+    )
     anonymous.api.trust_env = False
     try:
         with pytest.raises(requests.exceptions.SSLError, match=r"(?i)certificate"):

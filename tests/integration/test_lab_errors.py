@@ -30,9 +30,23 @@ def test_a_daemon_that_dies_at_start_shows_the_end_of_its_log(tmp_path: Path) ->
 
 def test_not_root_is_refused_with_a_message() -> None:
     result = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         sys.executable, "-m", "lbtui", "lab", "up", "--name", "lbnoroot"],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2],
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "lbtui",
+            "lab",
+            "up",
+            "--name",
+            "lbnoroot",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
     )
     assert result.returncode == 1
     assert "needs root" in result.stderr

@@ -46,9 +46,7 @@ def up(spec: LabSpec) -> tuple[LabStatus, list[ProgressEvent]]:
 
 def lab_processes() -> list[int]:
     """Live processes that belong to the lab by namespace or by a lab path on their command line."""
-    inodes = {
-        inode for inode in (processes.netns_inode(h.netns_path) for h in PLAN.hosts) if inode
-    }
+    inodes = {inode for inode in (processes.netns_inode(h.netns_path) for h in PLAN.hosts) if inode}
     found = set(processes.pids_in_netns(inodes)) if inodes else set()
     markers = (str(PLAN.run_dir) + "/", str(PLAN.state_dir) + "/")
     for entry in os.listdir("/proc"):
@@ -78,8 +76,9 @@ def test_up_twice_changes_nothing(cycle_lab: LabSpec) -> None:
 
 def answers_ping(address: str) -> bool:
     """True when the address answers one ICMP echo from the root namespace."""
-    ping = subprocess.run(["busybox", "ping", "-c", "1", "-W", "2", address],
-                          capture_output=True, timeout=10)
+    ping = subprocess.run(
+        ["busybox", "ping", "-c", "1", "-W", "2", address], capture_output=True, timeout=10
+    )
     return ping.returncode == 0
 
 
@@ -137,8 +136,12 @@ def test_an_out_of_date_image_is_replaced_and_only_it(cycle_lab: LabSpec) -> Non
     with tarfile.open(fileobj=stale_tar, mode="w") as tar:
         tar.addfile(tarfile.TarInfo("placeholder"), io.BytesIO(b""))
     with closing(docker.DockerClient(base_url=host.socket_url, version="1.41")) as sdk:
-        sdk.api.import_image_from_data(stale_tar.getvalue(), repository="lbtui/web", tag="lab",
-                                       changes=[f"LABEL {DIGEST_LABEL}=outdated"])
+        sdk.api.import_image_from_data(
+            stale_tar.getvalue(),
+            repository="lbtui/web",
+            tag="lab",
+            changes=[f"LABEL {DIGEST_LABEL}=outdated"],
+        )
         stale_id = sdk.images.get(WEB_IMAGE).id
     _, events = up(cycle_lab)
     imports = [(e.host, e.target) for e in events if e.step == "import" and e.phase is Phase.DONE]

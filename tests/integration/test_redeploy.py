@@ -80,9 +80,7 @@ def test_a_weight_change_reloads_under_load_and_drops_nothing(
     assert 2.0 <= shares["web1"] / max(shares["web2"], 1) <= 4.5, shares
 
 
-def test_adding_web3_launches_it_first_and_it_takes_traffic(
-    lab: LabStatus, ref: Deployed
-) -> None:
+def test_adding_web3_launches_it_first_and_it_takes_traffic(lab: LabStatus, ref: Deployed) -> None:
     def add_web3(data: dict[str, Any]) -> None:
         data["backends"]["web3"] = {
             "host": "docker2",

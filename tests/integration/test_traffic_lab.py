@@ -35,9 +35,7 @@ def test_round_robin_shows_request_by_request(ref: Deployed, mode: TrafficMode) 
     assert tally.latency.p50_ms > 0
 
 
-def test_the_cli_prints_a_json_summary(
-    ref: Deployed, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_cli_prints_a_json_summary(ref: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["traffic", str(ref.path), VIP, "--rate", "100", "--count", "30", "--json"])
     summary = json.loads(capsys.readouterr().out)
     assert code == 0

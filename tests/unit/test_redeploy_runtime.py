@@ -49,8 +49,16 @@ def _client(lb: LocalLb, path: str, command: str) -> subprocess.CompletedProcess
     # dash, as in the official Debian-based image: busybox sh would find its own applets
     # whatever PATH says, and no toolbox could take `nc` away from it.
     return subprocess.run(
-        [DASH, "-c", CLIENT_FUNCTION + 'lbtui_runtime "$@"', "test", command,
-         endpoints.unix_path or "", str(endpoints.tcp_port or ""), "5"],
+        [
+            DASH,
+            "-c",
+            CLIENT_FUNCTION + 'lbtui_runtime "$@"',
+            "test",
+            command,
+            endpoints.unix_path or "",
+            str(endpoints.tcp_port or ""),
+            "5",
+        ],
         capture_output=True,
         text=True,
         timeout=30,
@@ -109,14 +117,24 @@ def test_state_lines_of_moved_servers_are_dropped(lb: LocalLb, tmp_path: Path) -
     pattern = stale_state_pattern(_plan(lb, moved))
     assert pattern and stale_state_pattern(_plan(lb, lb.config)) == ""
     state = subprocess.run(
-        ["busybox", "sh", "-c", f"echo 'show servers state' | busybox nc 127.0.0.1 "
-         f"{lb.options.runtime_tcp_port}"],
-        capture_output=True, text=True, timeout=30, check=True,
+        [
+            "busybox",
+            "sh",
+            "-c",
+            f"echo 'show servers state' | busybox nc 127.0.0.1 {lb.options.runtime_tcp_port}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     ).stdout
     (tmp_path / "state").write_text(state)
     kept = subprocess.run(
         ["busybox", "grep", "-v", "-E", pattern, str(tmp_path / "state")],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     ).stdout
     assert " web1 " in kept and " web2 " not in kept
     assert kept.splitlines()[0] == "1"
