@@ -1,13 +1,17 @@
 """Dashboard figures: first frame on the lab, idle CPU and RSS, one big refresh, UI stalls.
 
     .venv/bin/python bench/dashboard.py [--lab lbui] [--subnet 198.18.5.0/24] [--idle 60]
+    .venv/bin/python bench/dashboard.py --synthetic-only [--rounds 5]   # 3 and 4, no lab
 
 1. first frame: the app on the deployed reference topology, until every pane is populated;
 2. idle: `lbtui TOPOLOGY` in a pseudo-terminal for `--idle` seconds at the default refresh:
    CPU seconds per minute and RSS (from /proc, the real process, nothing else counted);
 3. one refresh of 300 containers over 3 hosts and 10 VIPs (a synthetic gateway in this
    file): time the UI thread spends handling it, and a full-screen render;
-4. the longest UI-thread stall (event-loop lag) seen during 1 and 3.
+4. the longest UI-thread stall (event-loop lag) seen during 1 and 3, with the CPU time the
+   UI thread spent inside it: a stall much longer than its CPU time was the machine (other
+   processes) taking the CPU away, not the dashboard's work. The big refresh runs `--rounds`
+   times, each in a fresh process; the worst and the median of the rounds' stalls are printed.
 Targets (issue 4): first frame < 1.5 s, idle <= 1.0 CPU-s/min, RSS <= 120 MiB,
 refresh < 100 ms, no stall > 50 ms. A lab this script brings up, it takes down.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import fcntl
+import json
 import os
 import pty
 import signal
@@ -61,13 +66,17 @@ class StallMonitor:
 
     def __init__(self) -> None:
         self.worst = 0.0
+        self.worst_cpu = 0.0
+        """UI-thread CPU seconds spent during the worst stall."""
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         while True:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             await asyncio.sleep(0.005)
-            self.worst = max(self.worst, time.perf_counter() - start - 0.005)
+            lag = time.perf_counter() - start - 0.005
+            if lag > self.worst:
+                self.worst, self.worst_cpu = lag, time.thread_time() - cpu
 
     def start(self) -> None:
         """Start watching the running loop."""
@@ -295,8 +304,9 @@ class SyntheticGateway:
         raise AttributeError(name)
 
 
-async def big_refresh() -> tuple[float, float, float, int]:
-    """UI-thread ms of one refresh (handlers + full render), the worst stall, rows shown."""
+async def big_refresh() -> tuple[float, float, float, float, int]:
+    """UI-thread ms of one refresh (handlers + full render), the worst stall and its CPU ms,
+    rows shown."""
     gateway = SyntheticGateway()
     services = Services(docker=gateway, control=gateway, stats=gateway, actions=gateway)
     frozen = RefreshSettings(stats_s=3600, docker_s=3600, retry_s=3600)
@@ -307,26 +317,35 @@ async def big_refresh() -> tuple[float, float, float, int]:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
+        # The pollers build snapshots in worker threads: build them before watching the loop.
+        vips = list(synthetic_topology().vips)
+        polls = [
+            (synthetic_hosts(g), [synthetic_stats(vip, g) for vip in vips]) for g in range(2, 7)
+        ]
         monitor.start()
         timings = []
-        for generation in range(2, 7):
-            hosts = synthetic_hosts(generation)
+        for hosts, stats in polls:
             start = time.perf_counter()
             for snapshot in hosts.values():
                 screen._host_polled(HostPolled(snapshot))
             screen._repaint_pending_docker()
-            for vip in synthetic_topology().vips:
-                screen._stats_polled(StatsPolled(synthetic_stats(vip, generation)))
+            for view in stats:
+                screen._stats_polled(StatsPolled(view))
             handled = time.perf_counter() - start
-            await pilot.pause()  # let layout and the refresh happen, as after a real poll
+            # Let layout and every repaint happen, as after a real poll: polls are seconds
+            # apart, so the next one never lands before the last one's frames are painted.
+            await pilot.pause(0.1)
+            monitor.stop()  # the full render below is this bench's probe, not the app's work
             render_start = time.perf_counter()
             app.screen._compositor.render_update(full=True)
             timings.append((handled, time.perf_counter() - render_start))
+            await pilot.pause()
+            monitor.start()
         monitor.stop()
         rows = screen.query_one("#containers", KeyedTable).row_count
     handled_ms = max(t[0] for t in timings) * 1000
     render_ms = max(t[1] for t in timings) * 1000
-    return handled_ms, render_ms, monitor.worst * 1000, rows
+    return handled_ms, render_ms, monitor.worst * 1000, monitor.worst_cpu * 1000, rows
 
 
 def _lab_topology(lab: LabStatus, folder: Path) -> Path:
@@ -347,17 +366,60 @@ def _print(rows: Mapping[str, str]) -> None:
         print(f"{key:<{width}}  {value}")
 
 
+def _big_refresh_in_new_process() -> tuple[float, ...]:
+    # A fresh interpreter per round, as `lbtui` runs: apps torn down in this process leave
+    # objects behind, and the GC walking them would be charged to the next round's stall.
+    output = subprocess.run(
+        [sys.executable, __file__, "--one-big-refresh"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return tuple(json.loads(output.splitlines()[-1]))
+
+
+def _big_refreshes(rounds: int, results: dict[str, str]) -> float:
+    """Part 3, `rounds` times in fresh processes; the figures go into `results`; the worst stall."""
+    runs = [_big_refresh_in_new_process() for _ in range(rounds)]
+    handled = max(run[0] for run in runs)
+    render = max(run[1] for run in runs)
+    results["refresh, 300 containers/3 hosts/10 VIPs"] = (
+        f"{handled:.1f} ms handlers + {render:.1f} ms full render (target < 100)"
+    )
+    results["containers rows shown"] = str(int(runs[-1][4]))
+    stalls = sorted(runs, key=lambda run: run[2])
+    worst, median = stalls[-1], stalls[len(stalls) // 2]
+    results[f"big refresh stall over {rounds} rounds (worst / median)"] = (
+        f"{worst[2]:.1f} ms ({worst[3]:.1f} ms CPU) / {median[2]:.1f} ms ({median[3]:.1f} ms CPU)"
+        " (target <= 50)"
+    )
+    return worst[2]
+
+
 def main() -> int:
     """Run every measurement and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="lbui")
     parser.add_argument("--subnet", default="198.18.5.0/24")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle watching")
+    parser.add_argument("--rounds", type=int, default=5, help="big refreshes, each a fresh process")
+    parser.add_argument(
+        "--synthetic-only", action="store_true", help="only the big refresh: no lab needed"
+    )
+    parser.add_argument("--one-big-refresh", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_big_refresh:  # one round, for _big_refresh_in_new_process
+        print(json.dumps(asyncio.run(big_refresh())))
+        return 0
+    results: dict[str, str] = {}
+    if args.synthetic_only:
+        _big_refreshes(args.rounds, results)
+        _print(results)
+        return 0
     spec = LabSpec(name=args.lab, hosts=3, subnet=args.subnet)
     was_up = lab_status(spec).healthy
     lab = lab_up(spec)
-    results: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="lbtui-bench-") as folder:
         path = _lab_topology(lab, Path(folder))
         topology = load_topology(path)
@@ -374,11 +436,7 @@ def main() -> int:
             hosts.close()
             if not was_up:
                 lab_down(spec)
-    handled, render, stall_big, rows = asyncio.run(big_refresh())
-    results["refresh, 300 containers/3 hosts/10 VIPs"] = (
-        f"{handled:.1f} ms handlers + {render:.1f} ms full render (target < 100)"
-    )
-    results["containers rows shown"] = str(rows)
+    stall_big = _big_refreshes(args.rounds, results)
     results["longest UI stall (10 s lab watch, big refresh)"] = (
         f"{stall_lab * 1000:.1f} ms, {stall_big:.1f} ms (target <= 50)"
     )

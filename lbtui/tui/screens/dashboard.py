@@ -42,6 +42,9 @@ from lbtui.tui.widgets.pane import Pane
 from lbtui.tui.widgets.path_view import PathView
 from lbtui.tui.widgets.vip_panel import VipPanel
 
+STATS_PAINT_DELAY_S = 0.02
+"""A little over a frame (Textual paints at 60 fps)."""
+
 
 class DashboardScreen(DashboardActions):
     """Hosts, networks, containers, VIP stats, path and events side by side."""
@@ -64,6 +67,7 @@ class DashboardScreen(DashboardActions):
         self._pumps: list[StreamPump] = []
         self._streams_lost: set[str] = set()
         self._repaint_pending = False
+        self._stats_to_show: dict[str, VipView] = {}
         self.traffic_runs: dict[str, TrafficRun] = {}
 
     def compose(self) -> ComposeResult:
@@ -203,12 +207,22 @@ class DashboardScreen(DashboardActions):
                 self.log_event("haproxy", f"{view.vip} stats reachable again", view.polled_at)
         elif before is None or before.reachable:
             self.log_event("haproxy", f"{view.vip} stats UNREACHABLE: {view.error}", view.polled_at)
-        with self.app.batch_update():
-            self.query_one(f"#vip-{view.vip}", VipPanel).show(view, self.services.clock())
-            if view.vip == self.selected_vip:
-                self.repaint_path()
+        if view.vip == self.selected_vip:
+            self.repaint_path()
+        if not self._stats_to_show:
+            # The panels repaint a frame after the tables (call_after_refresh can run before
+            # that frame): polls landing together cost two short frames, not one long stall.
+            self.set_timer(STATS_PAINT_DELAY_S, self._show_pending_stats, name="stats paint")
+        self._stats_to_show[view.vip] = view
         retry = None if view.reachable else self.refresh_settings.retry_s
         self.stats_pollers[view.vip].finished(retry)
+
+    def _show_pending_stats(self) -> None:
+        views, self._stats_to_show = self._stats_to_show, {}
+        now = self.services.clock()
+        with self.app.batch_update():
+            for view in views.values():
+                self.query_one(f"#vip-{view.vip}", VipPanel).show(view, now)
 
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
+from textual.cache import LRUCache
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from lbtui.tui.views import Row, Rows
+
+SegmentLines = list[list[Segment]]
 
 
 class KeyedTable(DataTable[str]):
@@ -20,6 +25,9 @@ class KeyedTable(DataTable[str]):
         self._column_names = columns
         self._rows: Rows = {}
         self._shown: Rows = {}
+        # DataTable keys its cell cache by a table-wide update count, so one changed cell
+        # re-renders every visible cell; this cache is keyed by what a cell shows instead.
+        self._cells_by_content: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(1024)
 
     def on_mount(self) -> None:
         for name in self._column_names:
@@ -34,6 +42,42 @@ class KeyedTable(DataTable[str]):
         if widths_changed:
             self._clear_caches()
             self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._cells_by_content.clear()  # a theme or pseudo-class change restyles every cell
+        super().notify_style_update()
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:  # the header row, row labels
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (
+            row_index,
+            column_index,
+            self._data[row_key][column_key],
+            self.rows[row_key].height,
+            base_style,
+            width,
+            cursor,
+            hover,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+        )
+        lines = self._cells_by_content.get(key)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            self._cells_by_content[key] = lines
+        return lines
 
     def sync(self, rows: Rows) -> None:
         """Make the table show `rows`: add new keys, update changed cells, remove stale keys."""
