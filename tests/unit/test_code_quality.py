@@ -1,4 +1,4 @@
-"""ruff and mypy --strict run clean over the whole project (STYLE.md, habit 12)."""
+"""ruff (lint and format) and mypy --strict run clean over the project (STYLE.md, habit 12)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing() -> None:
     result = _run("ruff", "check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_formatted() -> None:
+    result = _run("ruff", "format", "--check", "--no-cache", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
