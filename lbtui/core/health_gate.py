@@ -6,6 +6,10 @@ a fresh connection (a pooled one could still be held by the old worker):
   after a reload means the new worker owns the listeners, i.e. the new config serves;
 - the stats CSV says whether each server is UP and has been checked;
 - `GET /` says whether the frontend answers.
+
+A health check that fails in the new worker ends the wait at once: its counters start
+at zero, so any `chkfail` is the new configuration's doing, and waiting for the
+server to be marked DOWN would let clients see it first.
 """
 
 from __future__ import annotations
@@ -127,6 +131,18 @@ def server_problems(
     return problems
 
 
+def failed_checks(stats: VipStats, expected: Collection[str]) -> list[str]:
+    """Expected servers whose health check failed in this worker, with the last result."""
+    failed = []
+    for name in expected:
+        row = stats.server(name)
+        if row is not None and row.chkfail > 0:
+            code = str(row.check_code) if row.check_code is not None else ""
+            result = " ".join(part for part in (row.check_status, code, row.check_desc) if part)
+            failed.append(f"{name}'s health check failed ({result or 'no detail'})")
+    return failed
+
+
 def wait_healthy(
     probe: VipProbe,
     expected: Collection[str],
@@ -135,6 +151,8 @@ def wait_healthy(
     settle_s: float = 0.0,
 ) -> GateOutcome:
     """Poll until the frontend answers and every expected server is UP with a passed check.
+
+    Gives up at once when an expected server's health check fails.
 
     `settle_s`: judge no earlier than this, e.g. one check interval when the checks
     changed (results restored from the server-state file describe the old checks).
@@ -153,6 +171,9 @@ def wait_healthy(
             except StatsUnavailable as error:
                 last = error.reason
             else:
+                failed = failed_checks(stats, expected)
+                if failed:
+                    return GateOutcome(False, "; ".join(failed), stats)
                 problems = server_problems(stats, expected, maintenance_ok)
                 settled = time.monotonic() - started >= settle_s
                 if not problems and settled:

@@ -23,7 +23,7 @@ from lbtui.core.model import Host
 from lbtui.core.redeploy import stale_state_pattern
 from lbtui.core.redeploy_plan import RedeployMode, RedeployPlan
 from lbtui.core.runtime_channel import CLIENT_FUNCTION, endpoints_from_config
-from tests.unit._haproxy_helpers import LocalLb, local_lb
+from tests.unit._haproxy_helpers import LocalLb, local_lb, stop_process, wait_for
 
 DASH = "/bin/dash"
 
@@ -184,3 +184,23 @@ def test_the_gate_fails_on_a_missing_server_and_says_which(lb: LocalLb) -> None:
         assert server_problems(outcome.stats, ["web1"], set()) == []
     finally:
         probe.close()
+
+
+def test_the_gate_gives_up_on_a_failed_check_without_waiting_for_down(lb: LocalLb) -> None:
+    probe = _probe(lb)
+    try:
+        assert wait_healthy(probe, ["web1", "web2"], set(), 15.0).healthy
+        stop_process(lb.backends["web2"])
+        wait_for("web2's first failed check", lambda: _failed_once(probe, "web2"))
+        # Far longer than web2 takes to go DOWN (fall 3); the gate must not wait for that.
+        outcome = wait_healthy(probe, ["web1", "web2"], set(), 60.0)
+        assert not outcome.healthy
+        assert outcome.detail.startswith("web2's health check failed (L4CON"), outcome.detail
+        assert outcome.stats is not None and outcome.stats.server("web1") is not None
+    finally:
+        probe.close()
+
+
+def _failed_once(probe: VipProbe, server: str) -> bool | None:
+    row = probe.stats().server(server)
+    return True if row is not None and row.chkfail > 0 else None
