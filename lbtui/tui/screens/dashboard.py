@@ -69,20 +69,25 @@ class DashboardScreen(DashboardActions):
         self._repaint_pending = False
         self._stats_to_show: dict[str, VipView] = {}
         self.traffic_runs: dict[str, TrafficRun] = {}
+        # Held here, not looked up: the 1 s tick and every poll would walk the DOM otherwise.
+        self.hosts_table = KeyedTable(views.HOST_COLUMNS, id="hosts")
+        self.networks_table = KeyedTable(views.NETWORK_COLUMNS, id="networks")
+        self.containers_table = KeyedTable(views.CONTAINER_COLUMNS, id="containers")
+        self.path_view = PathView(id="path")
+        self.path_pane = Pane(self.path_view, title="Path", id="path-pane")
+        self.vip_panels = {vip: VipPanel(topology, vip) for vip in topology.vips}
+        self.event_log = EventLog(id="events")
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Grid(id="panes"):
-            yield Pane(KeyedTable(views.HOST_COLUMNS, id="hosts"), title="Hosts", id="hosts-pane")
-            yield Pane(PathView(id="path"), title="Path", id="path-pane")
+            yield Pane(self.hosts_table, title="Hosts", id="hosts-pane")
+            yield self.path_pane
             with Pane(title="VIP stats", id="vips-pane"), VerticalScroll(id="vips"):
-                for vip in self.topology.vips:
-                    yield VipPanel(self.topology, vip)
-            containers = KeyedTable(views.CONTAINER_COLUMNS, id="containers")
-            yield Pane(containers, title="Containers", id="containers-pane")
-            networks = KeyedTable(views.NETWORK_COLUMNS, id="networks")
-            yield Pane(networks, title="Networks", id="networks-pane")
-            yield Pane(EventLog(id="events"), title="Events", id="events-pane")
+                yield from self.vip_panels.values()
+            yield Pane(self.containers_table, title="Containers", id="containers-pane")
+            yield Pane(self.networks_table, title="Networks", id="networks-pane")
+            yield Pane(self.event_log, title="Events", id="events-pane")
         yield FilterBar()
         yield Footer()
 
@@ -110,7 +115,7 @@ class DashboardScreen(DashboardActions):
         for pump in self._pumps:
             pump.start()
         self.set_interval(1.0, self._tick, name="ages")
-        self.query_one("#containers", KeyedTable).focus()
+        self.containers_table.focus()
 
     def on_unmount(self) -> None:
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
@@ -131,19 +136,16 @@ class DashboardScreen(DashboardActions):
 
     def log_event(self, source: str, text: str, at: float | None = None) -> None:
         """Add a line to the events pane."""
-        self.query_one(EventLog).add(self.services.clock() if at is None else at, source, text)
+        self.event_log.add(self.services.clock() if at is None else at, source, text)
 
     def repaint_docker(self) -> None:
         """Rebuild every Docker-fed pane from the latest host snapshots."""
         now = self.services.clock()
         with self.app.batch_update():
             rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
-            self.query_one("#hosts", KeyedTable).sync(rows)
-            self.query_one("#networks", KeyedTable).sync(
-                views.network_rows(self.topology, self.hosts)
-            )
-            containers = views.container_rows(self.topology, self.hosts)
-            self.query_one("#containers", KeyedTable).sync(containers)
+            self.hosts_table.sync(rows)
+            self.networks_table.sync(views.network_rows(self.topology, self.hosts))
+            self.containers_table.sync(views.container_rows(self.topology, self.hosts))
             self.repaint_path()
 
     def repaint_path(self) -> None:
@@ -151,24 +153,23 @@ class DashboardScreen(DashboardActions):
         if self.selected_vip:
             stats = self.stats.get(self.selected_vip)
             hops = views.path_hops(self.topology, self.selected_vip, self.hosts, stats)
-            self.query_one(PathView).show(hops)
-            pane = self.query_one("#path-pane", Pane)
+            self.path_view.show(hops)
             title = f"Path of {self.selected_vip}"
-            if pane.border_title != title:  # setting it, even unchanged, repaints the pane
-                pane.border_title = title
+            if self.path_pane.border_title != title:  # setting it, even unchanged, repaints
+                self.path_pane.border_title = title
 
     def watch_selected_vip(self, vip: str) -> None:
-        for panel in self.query(VipPanel):
-            panel.set_class(panel.vip == vip, "-selected")
+        for name, panel in self.vip_panels.items():
+            panel.set_class(name == vip, "-selected")
         self.repaint_path()
 
     def _tick(self) -> None:
         now = self.services.clock()
         rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
-        self.query_one("#hosts", KeyedTable).sync(rows)
-        for panel in self.query(VipPanel):
+        self.hosts_table.sync(rows)
+        for name, panel in self.vip_panels.items():
             panel.refresh_title(now)
-            run = self.traffic_runs.get(panel.vip)
+            run = self.traffic_runs.get(name)
             # tally() copies counters under a lock: no I/O, safe on the UI thread.
             panel.show_traffic(run.tally() if run is not None else None)
 
@@ -222,7 +223,7 @@ class DashboardScreen(DashboardActions):
         now = self.services.clock()
         with self.app.batch_update():
             for view in views.values():
-                self.query_one(f"#vip-{view.vip}", VipPanel).show(view, now)
+                self.vip_panels[view.vip].show(view, now)
 
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:

@@ -31,6 +31,8 @@ class DashboardActions(Screen[None]):
     refresh_settings: RefreshSettings
     selected_vip: str
     traffic_runs: dict[str, TrafficRun]
+    containers_table: KeyedTable
+    vip_panels: dict[str, VipPanel]
     _last_table: KeyedTable | None = None
 
     def host_snapshots(self) -> Mapping[str, HostSnapshot]:
@@ -92,7 +94,7 @@ class DashboardActions(Screen[None]):
         self.app.push_screen(ConfirmScreen(question), answered)
 
     def _selected_container(self) -> tuple[str, str] | None:
-        table = self.query_one("#containers", KeyedTable)
+        table = self.containers_table
         key = table.selected_key
         if key is None:
             self.notify("no container selected", severity="warning")
@@ -130,12 +132,12 @@ class DashboardActions(Screen[None]):
             run.stop()
         else:
             run = self.traffic_runs[vip] = source.start(vip)
-        self.query_one(f"#vip-{vip}", VipPanel).show_traffic(run.tally())
+        self.vip_panels[vip].show_traffic(run.tally())
 
     def action_server(self, action: str) -> None:
         """Drain, disable, enable or re-weight the selected server of the selected VIP."""
         vip = self.selected_vip
-        panel = self.query_one(f"#vip-{vip}", VipPanel) if vip else None
+        panel = self.vip_panels.get(vip)
         server = panel.selected_server if panel is not None else None
         control = self.services.servers
         if not vip or server is None or control is None:
@@ -173,7 +175,7 @@ class DashboardActions(Screen[None]):
 
     def action_filter(self) -> None:
         """Open the filter bar on the focused table."""
-        table = self._table() or self.query_one("#containers", KeyedTable)
+        table = self._table() or self.containers_table
         self.query_one(FilterBar).open_for(table)
 
     def action_toggle_maximize(self) -> None:
