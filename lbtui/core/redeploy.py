@@ -5,13 +5,11 @@
 
 Reload path (only the config changed), in order:
 1. backends new to the pool are launched first (HAProxy must resolve them to load);
-2. one `docker exec` in the running LB: write the new file next to the live one,
-   `haproxy -c` it there (Docker's DNS resolves the servers there), and only if it
-   is valid: save `show servers state` to the server-state file (drain, disable and
-   weight survive), keep the live file as `.last-good`, move the new one into place
-   and SIGUSR2 the master (PID 1, `-W`): the new worker takes over the listening
-   sockets, the old one finishes its requests. A rejected file never replaces the
-   live one, and the LB keeps serving;
+2. one `docker exec` in the running LB (live_config.py): stage the new file, `haproxy -c`
+   it there, and only if it is valid save the runtime server state, keep the live file
+   as `.last-good`, install the new one and SIGUSR2 the master: the new worker takes
+   over the listening sockets, the old one finishes its requests. A rejected file
+   never replaces the live one, and the LB keeps serving;
 3. health gate: a new worker answers, the frontend answers and every server is UP
    and checked within a bound; else the last good config is put back and reloaded.
 Recreate path (image, ports or networks changed): `deploy_lb` (validated in a
@@ -30,72 +28,19 @@ from lbtui.core.actions.bridge import BRIDGE
 from lbtui.core.actions.lb import deploy_lb
 from lbtui.core.actions.specs import backend_request
 from lbtui.core.actions.steps import carry_out
-from lbtui.core.container_exec import ExecGateway, exec_in
+from lbtui.core.container_exec import ExecGateway
 from lbtui.core.credentials import resolve_stats_credentials
-from lbtui.core.errors import ActionFailed, ConfigRejected
-from lbtui.core.haproxy_config import (
-    CONFIG_PATH,
-    DEFAULT_OPTIONS,
-    CheckResult,
-    parse_check_output,
-)
-from lbtui.core.haproxy_runtime import parse_servers_state
+from lbtui.core.errors import ActionFailed
+from lbtui.core.haproxy_config import CheckResult
 from lbtui.core.health_gate import GateOutcome, VipProbe, wait_healthy, wait_new_worker
+from lbtui.core.live_config import check_and_reload, restore_last_good, servers_in_maintenance
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
 from lbtui.core.redeploy_plan import RedeployMode, RedeployPlan
-from lbtui.core.runtime_channel import CLIENT_FUNCTION, COMMAND_TIMEOUT_S, endpoints_from_config
 
 #: Seconds a reload may take before the new worker answers.
 SERVING_TIMEOUT_S = 10.0
 #: Seconds the new config has to show every server UP and checked.
 GATE_TIMEOUT_S = 15.0
-#: Seconds newly launched backends get to become resolvable by the LB.
-RESOLVE_TIMEOUT_S = 15.0
-STAGED_SUFFIX = ".lbtui-new"
-LAST_GOOD_SUFFIX = ".last-good"
-
-# $1 new config, $2 live path, $3 state file, $4 unix socket, $5 tcp port, $6 timeout,
-# $7 backend, $8 ERE of state lines to drop (servers whose address changes; may be empty).
-_RELOAD_SCRIPT = (
-    CLIENT_FUNCTION
-    + r"""
-new=$1; live=$2; staged="$2"""
-    + STAGED_SUFFIX
-    + r""""; state=$3; drop=$8
-printf '%s' "$new" > "$staged" || { echo "@@stage-failed"; exit 10; }
-out=$(haproxy -c -f "$staged" 2>&1); rc=$?
-printf '%s\n' "$out"
-if [ "$rc" -ne 0 ]; then rm -f "$staged"; echo "@@rejected $rc"; exit 11; fi
-if lbtui_runtime "show servers state $7" "$4" "$5" "$6" > "$state.tmp" 2>/dev/null \
-   && head -n 1 "$state.tmp" | grep -q '^1$'; then
-  if [ -n "$drop" ]; then
-    grep -v -E "$drop" "$state.tmp" > "$state.kept"; mv "$state.kept" "$state.tmp"
-  fi
-  mv "$state.tmp" "$state"; echo "@@state-saved"; sed 's/^/@@state /' "$state"
-else
-  rm -f "$state.tmp"; printf '1\n' > "$state"; echo "@@state-lost"
-fi
-if [ -f "$live" ]; then cp "$live" "$live"""
-    + LAST_GOOD_SUFFIX
-    + r""""; fi
-mv "$staged" "$live" || { echo "@@install-failed"; exit 12; }
-kill -USR2 1 || { echo "@@signal-failed"; exit 13; }
-echo "@@reloaded"
-"""
-)
-
-# $1 live path: put the last good file back and reload.
-_ROLLBACK_SCRIPT = (
-    r"""
-live=$1
-cp "$live"""
-    + LAST_GOOD_SUFFIX
-    + r"""" "$live" || exit 20
-kill -USR2 1 || exit 21
-"""
-)
-
-_UNRESOLVED = re.compile(r"could not resolve address|not resolve|unable to find", re.IGNORECASE)
 
 
 class RedeployRolledBack(ActionFailed):
@@ -190,7 +135,7 @@ def _reload(
     vip = plan.vip
     old_pid = probe.worker_pid()
     report(ProgressEvent(Phase.STARTED, "reload", vip.container, vip.host, "haproxy -c in the LB"))
-    check, state = _check_and_reload(plan, gateway, report)
+    check, state = check_and_reload(plan, gateway, report)
     saved = state is not None
     maintenance = servers_in_maintenance(state or "", vip.haproxy_backend)
     serving = wait_new_worker(probe, old_pid, SERVING_TIMEOUT_S)
@@ -220,96 +165,6 @@ def _reload(
         check=check,
         messages=messages,
     )
-
-
-def _check_and_reload(
-    plan: RedeployPlan, gateway: ExecGateway, report: Reporter
-) -> tuple[CheckResult, str | None]:
-    """Run the in-container script (retrying while new servers do not resolve yet).
-
-    Returns HAProxy's verdict and the saved server state (None when it could not be saved).
-    """
-    vip = plan.vip
-    endpoints = endpoints_from_config(plan.new_config)
-    deadline = time.monotonic() + RESOLVE_TIMEOUT_S
-    while True:
-        result = exec_in(
-            gateway,
-            vip.host,
-            vip.container,
-            [
-                "sh",
-                "-c",
-                _RELOAD_SCRIPT,
-                "lbtui-reload",
-                plan.new_config,
-                CONFIG_PATH,
-                _state_file(plan.new_config),
-                endpoints.unix_path or "",
-                str(endpoints.tcp_port or ""),
-                str(COMMAND_TIMEOUT_S),
-                vip.haproxy_backend,
-                stale_state_pattern(plan),
-            ],
-            # The live file belongs to root in the official image, whose user is haproxy.
-            user="0",
-            exit_code=False,
-        )
-        lines = result.stdout.splitlines()
-        markers = {line for line in lines if line.startswith("@@")}
-        state = "\n".join(line[len("@@state ") :] for line in lines if line.startswith("@@state "))
-        output = "\n".join(line for line in result.stdout.splitlines() if not line.startswith("@@"))
-        rejected = any(m.startswith("@@rejected") for m in markers)
-        check = parse_check_output(output, 1 if rejected else 0)
-        if rejected:
-            retry = plan.backends_to_launch and all(_UNRESOLVED.search(e) for e in check.errors)
-            if retry and time.monotonic() < deadline:
-                time.sleep(0.5)
-                continue
-            report(ProgressEvent(Phase.FAILED, "reload", vip.container, vip.host, "rejected"))
-            raise ConfigRejected(
-                vip.name, check.summary() + "\nthe running LB was not touched and keeps serving"
-            )
-        if "@@reloaded" not in markers:
-            report(ProgressEvent(Phase.FAILED, "reload", vip.container, vip.host, "failed"))
-            raise ActionFailed(
-                f"VIP {vip.name}: reloading {vip.container} on {vip.host} failed: "
-                f"{result.output or 'no output'}"
-            )
-        return check, state if "@@state-saved" in markers else None
-
-
-def servers_in_maintenance(state: str, backend: str) -> set[str]:
-    """Servers a saved `show servers state` puts in maintenance on purpose (MAINT expected)."""
-    if not state.strip():
-        return set()
-    return {
-        s.server
-        for s in parse_servers_state(state)
-        if s.backend == backend and s.admin_state == "maint" and not s.resolution_failed
-    }
-
-
-_SERVER_ADDRESS = re.compile(r"^\s*server\s+(\S+)\s+(\S+)", re.MULTILINE)
-
-
-def stale_state_pattern(plan: RedeployPlan) -> str:
-    """An ERE matching the saved-state lines of servers whose address or port changes.
-
-    HAProxy 2.6 would restore their OLD address from the file and ignore the new config.
-    """
-    old = dict(_SERVER_ADDRESS.findall(plan.running_config or ""))
-    new = dict(_SERVER_ADDRESS.findall(plan.new_config))
-    stale = sorted(name for name, address in old.items() if new.get(name) != address)
-    if not stale:
-        return ""
-    names = "|".join(_ere_literal(name) for name in stale)
-    return f"^[0-9]+ {_ere_literal(plan.vip.haproxy_backend)} [0-9]+ ({names}) "
-
-
-def _ere_literal(name: str) -> str:
-    # Names hold only [A-Za-z0-9_.:-] (validated); '.' is the one ERE metacharacter among them.
-    return name.replace(".", "[.]")
 
 
 def _gate(
@@ -361,22 +216,7 @@ def _rollback(
     vip = plan.vip
     report(ProgressEvent(Phase.STARTED, "rollback", vip.container, vip.host, "last good config"))
     old_pid = probe.worker_pid()
-    if reload_needed:
-        result = exec_in(
-            gateway,
-            vip.host,
-            vip.container,
-            ["sh", "-c", _ROLLBACK_SCRIPT, "lbtui", CONFIG_PATH],
-            user="0",
-        )
-    else:
-        result = exec_in(
-            gateway,
-            vip.host,
-            vip.container,
-            ["cp", CONFIG_PATH + LAST_GOOD_SUFFIX, CONFIG_PATH],
-            user="0",
-        )
+    result = restore_last_good(gateway, vip, reload_needed)
     if result.exit_code != 0:
         report(ProgressEvent(Phase.FAILED, "rollback", vip.container, vip.host, result.output))
         raise ActionFailed(
@@ -420,8 +260,3 @@ def _recreate(
         healthy_s=time.monotonic() - started,
         messages=(f"recreated: {plan.reason}",),
     )
-
-
-def _state_file(config: str) -> str:
-    match = re.search(r"^\s*server-state-file\s+(\S+)", config, re.MULTILINE)
-    return match.group(1) if match else DEFAULT_OPTIONS.server_state_file

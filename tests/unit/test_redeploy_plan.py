@@ -10,8 +10,9 @@ import yaml
 
 from lbtui.core.actions import apply, lb
 from lbtui.core.haproxy_config import CONFIG_PATH
+from lbtui.core.live_config import servers_in_maintenance
 from lbtui.core.model import Backend, PoolMember, Topology
-from lbtui.core.redeploy import checks_changed, servers_in_maintenance
+from lbtui.core.redeploy import checks_changed
 from lbtui.core.redeploy_plan import (
     RedeployMode,
     config_servers,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.health_gate import VipProbe, server_problems, wait_healthy, wait_new_worker
+from lbtui.core.live_config import stale_state_pattern
 from lbtui.core.model import Host
-from lbtui.core.redeploy import stale_state_pattern
 from lbtui.core.redeploy_plan import RedeployMode, RedeployPlan
 from lbtui.core.runtime_channel import CLIENT_FUNCTION, endpoints_from_config
 from tests.unit._haproxy_helpers import LocalLb, local_lb, stop_process, wait_for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -44,6 +45,10 @@ from lbtui.tui.widgets.vip_panel import VipPanel
 
 STATS_PAINT_DELAY_S = 0.02
 """A little over a frame (Textual paints at 60 fps)."""
+AGES_EVERY_S = 0.9
+"""A stats paint refreshes the ages (hosts pane, VIP titles) when they are this old."""
+AGES_FALLBACK_S = 1.5
+"""Seconds without a stats paint after which the ages tick alone."""
 
 
 class DashboardScreen(DashboardActions):
@@ -68,6 +73,7 @@ class DashboardScreen(DashboardActions):
         self._streams_lost: set[str] = set()
         self._repaint_pending = False
         self._stats_to_show: dict[str, VipView] = {}
+        self._ticked_at = 0.0
         self.traffic_runs: dict[str, TrafficRun] = {}
         # Held here, not looked up: the 1 s tick and every poll would walk the DOM otherwise.
         self.hosts_table = KeyedTable(views.HOST_COLUMNS, id="hosts")
@@ -114,7 +120,9 @@ class DashboardScreen(DashboardActions):
             poller.start()
         for pump in self._pumps:
             pump.start()
-        self.set_interval(1.0, self._tick, name="ages")
+        # Stats paints refresh the ages too; this timer only fires when no paint came for
+        # a while, so an idle screen is drawn once a second, not twice.
+        self._ages_timer = self.set_interval(AGES_FALLBACK_S, self._tick, name="ages")
         self.containers_table.focus()
 
     def on_unmount(self) -> None:
@@ -164,6 +172,8 @@ class DashboardScreen(DashboardActions):
         self.repaint_path()
 
     def _tick(self) -> None:
+        self._ticked_at = time.monotonic()
+        self._ages_timer.reset()
         now = self.services.clock()
         rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
         self.hosts_table.sync(rows)
@@ -224,6 +234,8 @@ class DashboardScreen(DashboardActions):
         with self.app.batch_update():
             for view in views.values():
                 self.vip_panels[view.vip].show(view, now)
+            if time.monotonic() - self._ticked_at >= AGES_EVERY_S:
+                self._tick()
 
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:
