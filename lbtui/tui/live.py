@@ -15,13 +15,8 @@ from lbtui.core.container_control import ContainerControl
 from lbtui.core.credentials import StatsCredentials, resolve_stats_credentials
 from lbtui.core.docker_hosts import DockerHosts
 from lbtui.core.errors import BadInput
-from lbtui.core.haproxy_stats import (
-    RateHistory,
-    StatsClient,
-    VipStats,
-    compute_rates,
-    vip_stats_url,
-)
+from lbtui.core.haproxy_rates import RateHistory, compute_rates
+from lbtui.core.haproxy_stats import StatsClient, VipStats, vip_stats_url
 from lbtui.core.model import Topology
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
 from lbtui.core.redeploy import execute_redeploy

@@ -11,15 +11,12 @@ import pytest
 
 from lbtui.core.credentials import StatsCredentials
 from lbtui.core.errors import BadInput, RuntimeFailure
+from lbtui.core.haproxy_rates import RateHistory, RateSample, ServerRate, compute_rates
 from lbtui.core.haproxy_stats import (
-    RateHistory,
-    RateSample,
-    ServerRate,
     StatsClient,
     StatsFormatError,
     StatsUnavailable,
     VipStats,
-    compute_rates,
     parse_stats_csv,
     vip_stats_url,
 )
