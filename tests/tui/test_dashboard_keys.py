@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import cast
 
@@ -305,3 +306,41 @@ async def test_server_keys_act_on_the_selected_server() -> None:
             ("presentation", "web2", "drain", None),
             ("presentation", "web2", "weight", 3),
         ]
+
+
+async def test_a_redeploy_that_adds_or_drops_a_vip_adds_or_drops_its_panel() -> None:
+    topology = reference_topology()
+    second = dataclasses.replace(
+        topology.vips["presentation"], name="shop", container="haproxy-shop", publish=8080
+    )
+    with_shop = dataclasses.replace(topology, vips={**topology.vips, "shop": second})
+    only_shop = dataclasses.replace(topology, vips={"shop": second})
+
+    class RereadingActions(FakeActions):
+        """Each redeploy "re-reads the file" as the next topology."""
+
+        def __init__(self) -> None:
+            super().__init__(topology)
+            self.next = [with_shop, only_shop]
+
+        def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
+            self._topology = self.next.pop(0)
+            return super().run(action, reporter, vip)
+
+    services = dataclasses.replace(fake_services(), actions=RereadingActions())
+    app = make_app(topology, services, refresh=FROZEN_REFRESH)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = _screen(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "shop" in screen.vip_panels, "the new VIP's panel")
+        shop = screen.vip_panels["shop"]
+        await wait_for(pilot, lambda: shop.selected_server is not None, "the new VIP's stats")
+        assert [p.vip for p in screen.query(VipPanel)] == ["presentation", "shop"]
+        assert "VIP shop added to the file" in _events(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "presentation" not in screen.vip_panels, "a dropped VIP")
+        await settle(pilot)
+        assert [p.vip for p in screen.query(VipPanel)] == ["shop"]
+        assert screen.selected_vip == "shop"
+        assert "VIP presentation left the file" in _events(app)

@@ -103,7 +103,7 @@ class DashboardScreen(DashboardActions):
         self.selected_vip = next(iter(self.topology.vips), "")
         self.repaint_docker()
         refresh = self.refresh_settings
-        docker, stats = self.services.docker, self.services.stats
+        docker = self.services.docker
         for name, host in self.topology.hosts.items():
             poller = Poller(
                 self,
@@ -114,8 +114,7 @@ class DashboardScreen(DashboardActions):
             self.host_pollers[name] = poller
             self._pumps.append(self._event_pump(name))
         for vip in self.topology.vips:
-            fetch = fetch_stats(stats, vip, self.services.clock)
-            self.stats_pollers[vip] = Poller(self, f"poll stats {vip}", fetch, refresh.stats_s)
+            self.stats_pollers[vip] = self._stats_poller(vip)
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
             poller.start()
         for pump in self._pumps:
@@ -132,6 +131,28 @@ class DashboardScreen(DashboardActions):
             run.stop()
         for pump in self._pumps:
             pump.stop()
+
+    def _stats_poller(self, vip: str) -> Poller:
+        fetch = fetch_stats(self.services.stats, vip, self.services.clock)
+        return Poller(self, f"poll stats {vip}", fetch, self.refresh_settings.stats_s)
+
+    def _follow_topology(self, latest: Topology) -> None:
+        """A redeploy re-read the file: members, the path and the VIP panels follow it."""
+        self.topology = latest
+        for vip in [name for name in latest.vips if name not in self.vip_panels]:
+            panel = self.vip_panels[vip] = VipPanel(latest, vip)
+            self.query_one("#vips", VerticalScroll).mount(panel)
+            poller = self.stats_pollers[vip] = self._stats_poller(vip)
+            poller.start()
+            self.log_event("lbtui", f"VIP {vip} added to the file: watching it")
+        for vip in [name for name in self.vip_panels if name not in latest.vips]:
+            self.stats_pollers.pop(vip).stop()
+            self.vip_panels.pop(vip).remove()
+            self.stats.pop(vip, None)
+            self.log_event("lbtui", f"VIP {vip} left the file: not watched; teardown removes it")
+        if self.selected_vip not in latest.vips:
+            self.selected_vip = next(iter(latest.vips), "")
+        self.repaint_docker()
 
     def _event_pump(self, host: str) -> StreamPump:
         return StreamPump(
@@ -207,6 +228,9 @@ class DashboardScreen(DashboardActions):
     @on(StatsPolled)
     def _stats_polled(self, message: StatsPolled) -> None:
         view = message.view
+        poller = self.stats_pollers.get(view.vip)
+        if poller is None:  # a poll of a VIP that left the file, landing late
+            return
         before = self.stats.get(view.vip)
         self.stats[view.vip] = view
         if view.reachable:
@@ -225,15 +249,15 @@ class DashboardScreen(DashboardActions):
             # that frame): polls landing together cost two short frames, not one long stall.
             self.set_timer(STATS_PAINT_DELAY_S, self._show_pending_stats, name="stats paint")
         self._stats_to_show[view.vip] = view
-        retry = None if view.reachable else self.refresh_settings.retry_s
-        self.stats_pollers[view.vip].finished(retry)
+        poller.finished(None if view.reachable else self.refresh_settings.retry_s)
 
     def _show_pending_stats(self) -> None:
         views, self._stats_to_show = self._stats_to_show, {}
         now = self.services.clock()
         with self.app.batch_update():
             for view in views.values():
-                self.vip_panels[view.vip].show(view, now)
+                if view.vip in self.vip_panels:
+                    self.vip_panels[view.vip].show(view, now)
             if time.monotonic() - self._ticked_at >= AGES_EVERY_S:
                 self._tick()
 
@@ -266,9 +290,7 @@ class DashboardScreen(DashboardActions):
         self.notify(f"{message.action}: done", title="lbtui")
         latest = self.services.actions.topology()
         if latest is not self.topology:
-            # A redeploy re-read the file: members and the path follow the new topology.
-            self.topology = latest
-            self.repaint_docker()
+            self._follow_topology(latest)
         self.wake_all()
 
     def wake_all(self) -> None:

@@ -5,6 +5,7 @@ Everything is frozen: the clock, the hosts, the stats; streams block until close
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -249,7 +250,7 @@ class FakeStats:
         self.view = view
 
     def poll(self, vip: str) -> VipView:
-        return self.view
+        return dataclasses.replace(self.view, vip=vip)
 
 
 class FakeTrafficRun:
