@@ -138,8 +138,10 @@ def failed_checks(stats: VipStats, expected: Collection[str]) -> list[str]:
         row = stats.server(name)
         if row is not None and row.chkfail > 0:
             code = str(row.check_code) if row.check_code is not None else ""
-            result = " ".join(part for part in (row.check_status, code, row.check_desc) if part)
-            failed.append(f"{name}'s health check failed ({result or 'no detail'})")
+            result = " ".join(part for part in (row.check_status, code) if part)
+            if row.check_desc:
+                result = f"{result} ({row.check_desc})" if result else row.check_desc
+            failed.append(f"{name}'s health check failed: {result or 'no detail'}")
     return failed
 
 

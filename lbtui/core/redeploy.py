@@ -50,7 +50,7 @@ class RedeployRolledBack(ActionFailed):
         self.vip = vip
         self.reason = reason
         super().__init__(
-            f"VIP {vip}: the new config failed the health gate ({reason}); "
+            f"VIP {vip}: the new config failed the health gate: {reason}\n"
             "rolled back to the last good config, which serves again"
         )
 
@@ -249,7 +249,7 @@ def _recreate(
     outcome = _gate(plan, probe, report, set(), gate_timeout_s)
     if not outcome.healthy:
         raise ActionFailed(
-            f"VIP {vip.name}: the recreated LB failed the health gate ({outcome.detail}); "
+            f"VIP {vip.name}: the recreated LB failed the health gate: {outcome.detail}\n"
             "a recreated container cannot be rolled back: fix the topology and redeploy"
         )
     return RedeployResult(

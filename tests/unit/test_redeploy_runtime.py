@@ -195,7 +195,7 @@ def test_the_gate_gives_up_on_a_failed_check_without_waiting_for_down(lb: LocalL
         # Far longer than web2 takes to go DOWN (fall 3); the gate must not wait for that.
         outcome = wait_healthy(probe, ["web1", "web2"], set(), 60.0)
         assert not outcome.healthy
-        assert outcome.detail.startswith("web2's health check failed (L4CON"), outcome.detail
+        assert outcome.detail.startswith("web2's health check failed: L4CON"), outcome.detail
         assert outcome.stats is not None and outcome.stats.server("web1") is not None
     finally:
         probe.close()
