@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
 from textual.reactive import reactive
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from lbtui.tui.views import Row, Rows
 
@@ -108,9 +110,11 @@ class KeyedTable(DataTable[str]):
 
     def _apply(self) -> None:
         wanted = {key: row for key, row in self._rows.items() if self._matches(row)}
+        narrowed = False
         for key in [key for key in self._shown if key not in wanted]:
             self.remove_row(key)
             del self._shown[key]
+            narrowed = True
         for key, row in wanted.items():
             old = self._shown.get(key)
             if old is None:
@@ -119,4 +123,23 @@ class KeyedTable(DataTable[str]):
                 for column, before, after in zip(self._column_names, old, row, strict=True):
                     if before != after:
                         self.update_cell(key, column, after, update_width=len(after) > len(before))
+                        narrowed = narrowed or len(after) < len(before)
             self._shown[key] = row
+        if narrowed:
+            self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        # DataTable widens a column for a wider cell but narrows it only by re-measuring the
+        # whole column for every narrower cell; one pass over the shown rows does it for all.
+        fitted = False
+        for index, name in enumerate(self._column_names):
+            column = self.columns[ColumnKey(name)]
+            widest = max((cell_len(row[index]) for row in self._shown.values()), default=0)
+            width = max(widest, column.label.cell_len)
+            if width < column.content_width:
+                column.content_width = width
+                fitted = True
+        if fitted:
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
