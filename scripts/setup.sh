@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Install everything lbtui and its tests need on Debian 12, idempotently:
-# system packages (Docker engine, HAProxy, busybox, iptables, openssl) and a
-# virtualenv in .venv with lbtui and its test tools. Run as root.
+# Install everything lbtui needs on Debian 12, idempotently: system packages
+# (Docker engine, HAProxy, busybox, iptables, openssl, the ssh client for
+# ssh:// hosts) and a virtualenv in .venv with lbtui and its test tools.
+# `--test` adds what only the tests use: sshd, which the ssh:// test runs
+# privately inside a lab namespace. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(docker.io haproxy busybox-static iptables iproute2 util-linux openssl
-                 python3 python3-venv python3-pip)
+                 openssh-client python3 python3-venv python3-pip)
+if [[ ${1:-} == --test ]]; then
+    SYSTEM_PACKAGES+=(openssh-server)
+fi
 
 if [[ $EUID -ne 0 ]]; then
     echo "setup: run as root (the lab starts Docker engines in network namespaces)" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,12 @@ def lab_topology(
     name: str | None = None,
     tls: bool = False,
     edit: dict[str, Any] | None = None,
+    urls: Mapping[str, str] | None = None,
 ) -> Topology:
-    """Load `sample_topologies/<sample>` rewritten for `lab` (over TLS when asked)."""
+    """Load `sample_topologies/<sample>` rewritten for `lab` (over TLS when asked).
+
+    `urls` replaces the URL of some hosts (e.g. an ssh:// endpoint in front of the engine).
+    """
     data = yaml.safe_load((SAMPLES / sample).read_text(encoding="utf-8"))
     data["name"] = name or unique_name(Path(sample).stem)
     hosts: dict[str, Any] = {}
@@ -39,6 +44,8 @@ def lab_topology(
             assert lab.tls is not None and status.tls_url is not None, "the lab has no TLS"
             entry["url"] = status.tls_url
             entry["tls"] = {"ca": lab.tls.ca, "cert": lab.tls.cert, "key": lab.tls.key}
+        if urls and host_name in urls:
+            entry["url"] = urls[host_name]
         hosts[host_name] = entry
     data["hosts"] = hosts
     data.update(edit or {})
