@@ -8,8 +8,10 @@ a fresh connection (a pooled one could still be held by the old worker):
 - `GET /` says whether the frontend answers.
 
 A health check that fails in the new worker ends the wait at once: its counters start
-at zero, so any `chkfail` is the new configuration's doing, and waiting for the
-server to be marked DOWN would let clients see it first.
+at zero, so a `chkfail` with a failed last check is the new configuration's doing, and
+waiting for the server to be marked DOWN would let clients see it first. (Right after
+a reload the old worker may still answer one probe; its `chkfail` counts its whole life,
+but its last check of a healthy server passed.)
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ _PID = re.compile(rb"pid = </b>\s*(\d+)")
 #: Server states that take traffic (DRAIN and NOLB: UP, but set aside on purpose).
 _SERVING_STATES = ("UP", "DRAIN", "NOLB")
 #: check_status prefixes of a passed check (layer 4, 6 or 7).
-_CHECK_PASSED = ("L4OK", "L6OK", "L7OK")
+_CHECK_PASSED = ("L4OK", "L6OK", "L7OK", "PROCOK")
+#: check_status values before any result.
+_CHECK_NOT_RUN = ("INI", "UNK")
 
 
 @dataclass(frozen=True)
@@ -126,23 +130,29 @@ def server_problems(
             continue
         elif row.state not in _SERVING_STATES:
             problems.append(f"{name} {row.status} ({row.check_status or 'not checked'})")
-        elif not row.check_status.startswith(_CHECK_PASSED):
+        elif not row.check_status.removeprefix("* ").startswith(_CHECK_PASSED):
             problems.append(f"{name} check {row.check_status or 'not run'} yet")
     return problems
 
 
 def failed_checks(stats: VipStats, expected: Collection[str]) -> list[str]:
-    """Expected servers whose health check failed in this worker, with the last result."""
+    """Expected servers whose last health check failed, and failed in this worker."""
     failed = []
     for name in expected:
         row = stats.server(name)
-        if row is not None and row.chkfail > 0:
+        if row is not None and row.chkfail > 0 and _check_failed(row.check_status):
             code = str(row.check_code) if row.check_code is not None else ""
-            result = " ".join(part for part in (row.check_status, code) if part)
+            status = row.check_status.removeprefix("* ")
+            result = " ".join(part for part in (status, code) if part)
             if row.check_desc:
                 result = f"{result} ({row.check_desc})" if result else row.check_desc
             failed.append(f"{name}'s health check failed: {result or 'no detail'}")
     return failed
+
+
+def _check_failed(check_status: str) -> bool:
+    status = check_status.removeprefix("* ")  # "* ": a check is running now
+    return bool(status) and status not in _CHECK_NOT_RUN and not status.startswith(_CHECK_PASSED)
 
 
 def wait_healthy(

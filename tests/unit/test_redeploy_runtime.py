@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.health_gate import VipProbe, server_problems, wait_healthy, wait_new_worker
+from lbtui.core.haproxy_stats import StatsRow, VipStats
+from lbtui.core.health_gate import (
+    VipProbe,
+    failed_checks,
+    server_problems,
+    wait_healthy,
+    wait_new_worker,
+)
 from lbtui.core.live_config import stale_state_pattern
 from lbtui.core.model import Host
 from lbtui.core.redeploy_plan import RedeployMode, RedeployPlan
@@ -160,7 +167,8 @@ def test_a_reload_is_seen_as_a_new_worker(lb: LocalLb) -> None:
         os.kill(lb.pid, signal.SIGUSR2)
         took = wait_new_worker(probe, old, 10.0)
         assert took is not None
-        assert probe.worker_pid() not in (None, old)
+        # The old worker may take a connection or two more while it lets go of the listeners.
+        wait_for("only new workers answering", lambda: _only_new_workers(probe, old))
     finally:
         probe.close()
 
@@ -204,3 +212,29 @@ def test_the_gate_gives_up_on_a_failed_check_without_waiting_for_down(lb: LocalL
 def _failed_once(probe: VipProbe, server: str) -> bool | None:
     row = probe.stats().server(server)
     return True if row is not None and row.chkfail > 0 else None
+
+
+def _only_new_workers(probe: VipProbe, old: int) -> bool | None:
+    pids = [probe.worker_pid() for _ in range(5)]
+    return True if all(pid not in (None, old) for pid in pids) else None
+
+
+def _stats(*servers: StatsRow) -> VipStats:
+    return VipStats(frontend=None, backend=None, servers=servers, fetched_at=0.0, monotonic=0.0)
+
+
+def test_only_a_failed_last_check_counts_as_the_new_configs_failure() -> None:
+    # The old worker can answer one probe after a reload: its chkfail counts its whole life.
+    recovered = StatsRow("b", "web1", "server", status="UP", check_status="L7OK", chkfail=7)
+    failing = StatsRow(
+        "b", "web2", "server", status="UP 2/3", check_status="L7STS", check_code=404, chkfail=1
+    )
+    running = StatsRow("b", "web3", "server", status="UP", check_status="* L4CON", chkfail=1)
+    unchecked = StatsRow("b", "web4", "server", status="UP", check_status="INI", chkfail=0)
+    stats = _stats(recovered, failing, running, unchecked)
+
+    assert failed_checks(stats, ["web1", "web4"]) == []
+    assert failed_checks(stats, ["web1", "web2", "web3"]) == [
+        "web2's health check failed: L7STS 404",
+        "web3's health check failed: L4CON",
+    ]
