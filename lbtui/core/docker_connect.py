@@ -103,9 +103,9 @@ class HostLink:
         try:
             return str(self._pinger.version(api_version=False)["ApiVersion"])
         except (docker.errors.DockerException, requests.exceptions.HTTPError) as error:
-            raise HostUnreachable(host.name, host.url, _reason(error)) from error
+            raise HostUnreachable(host.name, host.url, _reason(error, host.url)) from error
         except CONNECTION_ERRORS as error:
-            raise HostUnreachable(host.name, host.url, _reason(error)) from error
+            raise HostUnreachable(host.name, host.url, _reason(error, host.url)) from error
 
     def client(self) -> docker.DockerClient:
         """The host's client at the newest API version both sides speak (pings on first use)."""
@@ -132,9 +132,11 @@ class HostLink:
                 self._client = None
 
 
-def _reason(error: BaseException) -> str:
+def _reason(error: BaseException, url: str) -> str:
     text = str(error) or type(error).__name__
     if "FileNotFoundError" in text or "No such file" in text:
+        if url.startswith("ssh://"):
+            return "no `ssh` client on PATH (Debian: apt install openssh-client)"
         return "no Docker socket at that path (is the daemon running?)"
     if "ConnectionRefused" in text or "Connection refused" in text:
         return "connection refused (is the daemon running and listening there?)"

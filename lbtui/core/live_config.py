@@ -111,7 +111,7 @@ def check_and_reload(
         lines = result.stdout.splitlines()
         markers = {line for line in lines if line.startswith("@@")}
         state = "\n".join(line[len("@@state ") :] for line in lines if line.startswith("@@state "))
-        output = "\n".join(line for line in result.stdout.splitlines() if not line.startswith("@@"))
+        output = "\n".join(line for line in lines if not line.startswith("@@"))
         rejected = any(m.startswith("@@rejected") for m in markers)
         check = parse_check_output(output, 1 if rejected else 0)
         if rejected:

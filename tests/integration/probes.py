@@ -9,10 +9,13 @@ from contextlib import contextmanager
 import docker
 import httpx
 
+from lbtui.core.actions import apply, teardown
 from lbtui.core.actions.lb import render_vip
 from lbtui.core.credentials import resolve_stats_credentials
+from lbtui.core.docker_hosts import DockerHosts
 from lbtui.core.haproxy_stats import StatsClient, StatsRow, StatsUnavailable, vip_stats_url
 from lbtui.core.model import LABEL_TOPOLOGY, Topology
+from lbtui.core.snapshots import HostSnapshot
 from lbtui.lab import LabStatus
 
 #: Bound on every wait for the lab to reach a state.
@@ -117,3 +120,28 @@ def wait_serving(address: str, port: int, names: set[str]) -> None:
                 if set(recent) == names:
                     return
     raise AssertionError(f"{address}:{port} not served by {sorted(names)} within {DEADLINE_S} s")
+
+
+def snapshot_through(topology: Topology, host: str) -> HostSnapshot:
+    """One snapshot of `host` through lbtui's gateway, over the URL the topology gives it."""
+    hosts = DockerHosts(topology)
+    try:
+        hosts.require_reachable([host])
+        return hosts.snapshot_host(host)
+    finally:
+        hosts.close()
+
+
+def single_host_round_trip(lab: LabStatus, topology: Topology) -> None:
+    """Apply the single-host sample, see both backends answer through its VIP, tear it down."""
+    hosts = DockerHosts(topology)
+    try:
+        apply(hosts, topology)
+        wait_servers_up(topology, "single")
+        served = set(served_by(lab.host("docker1").address, 8080, 4))
+        assert served == {"solo1", "solo2"}, f"served by {served}"
+    finally:
+        teardown(hosts, topology)
+        hosts.close()
+    left = labelled_resources(lab, topology)
+    assert left == [], f"left after teardown: {left}"

@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts
 from lbtui.lab import LabStatus
 from lbtui.lab.plan import netns_name
-from tests.integration.probes import labelled_resources, served_by, wait_servers_up
+from tests.integration.probes import single_host_round_trip, snapshot_through
 from tests.integration.topologies import lab_topology
 
 pytestmark = pytest.mark.integration
@@ -108,12 +106,7 @@ def ssh_host(lab: LabStatus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_ssh_host_is_the_same_engine(lab: LabStatus, ssh_host: SshHost, tmp_path: Path) -> None:
     topology = lab_topology(lab, "single-host.yaml", tmp_path, urls={"docker1": ssh_host.url})
-    hosts = DockerHosts(topology)
-    try:
-        hosts.require_reachable(["docker1"])
-        snapshot = hosts.snapshot_host("docker1")
-    finally:
-        hosts.close()
+    snapshot = snapshot_through(topology, "docker1")
     assert snapshot.reachable, snapshot.error
     assert snapshot.url == ssh_host.url
     assert snapshot.engine_id == lab.host("docker1").engine_id
@@ -121,13 +114,6 @@ def test_ssh_host_is_the_same_engine(lab: LabStatus, ssh_host: SshHost, tmp_path
 
 
 def test_apply_and_teardown_over_ssh(lab: LabStatus, ssh_host: SshHost, tmp_path: Path) -> None:
+    # Networks, containers, files into the LB, haproxy -c by exec: all of it over ssh.
     topology = lab_topology(lab, "single-host.yaml", tmp_path, urls={"docker1": ssh_host.url})
-    hosts = DockerHosts(topology)
-    try:
-        apply(hosts, topology)  # networks, containers, files in, haproxy -c by exec: all over ssh
-        wait_servers_up(topology, "single")
-        assert set(served_by(lab.host("docker1").address, 8080, 4)) == {"solo1", "solo2"}
-    finally:
-        teardown(hosts, topology)
-        hosts.close()
-    assert labelled_resources(lab, topology) == []
+    single_host_round_trip(lab, topology)

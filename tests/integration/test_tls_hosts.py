@@ -9,13 +9,11 @@ import docker.tls
 import pytest
 import requests.exceptions
 
-from lbtui.core.actions import apply, teardown
 from lbtui.core.docker_connect import Connection, HostLink
-from lbtui.core.docker_hosts import DockerHosts
 from lbtui.core.errors import HostUnreachable
 from lbtui.core.model import Host
 from lbtui.lab import LabStatus
-from tests.integration.probes import labelled_resources, served_by, wait_servers_up
+from tests.integration.probes import single_host_round_trip, snapshot_through
 from tests.integration.topologies import lab_topology
 
 pytestmark = pytest.mark.integration
@@ -52,12 +50,7 @@ def test_environment_bundle_breaks_a_plain_sdk_client(tls_lab: LabStatus) -> Non
 
 def test_tls_host_is_reached_with_the_topologys_ca(tls_lab: LabStatus, tmp_path: Path) -> None:
     topology = lab_topology(tls_lab, "single-host.yaml", tmp_path, tls=True)
-    hosts = DockerHosts(topology)
-    try:
-        hosts.require_reachable(["docker1"])
-        snapshot = hosts.snapshot_host("docker1")
-    finally:
-        hosts.close()
+    snapshot = snapshot_through(topology, "docker1")
     assert snapshot.reachable, snapshot.error
     assert snapshot.engine_id == tls_lab.host("docker1").engine_id
 
@@ -82,12 +75,4 @@ def test_daemon_refuses_a_client_without_certificate(tls_lab: LabStatus) -> None
 
 def test_apply_and_teardown_over_tls(tls_lab: LabStatus, tmp_path: Path) -> None:
     topology = lab_topology(tls_lab, "single-host.yaml", tmp_path, tls=True)
-    hosts = DockerHosts(topology)
-    try:
-        apply(hosts, topology)
-        wait_servers_up(topology, "single")
-        assert set(served_by(tls_lab.host("docker1").address, 8080, 4)) == {"solo1", "solo2"}
-    finally:
-        teardown(hosts, topology)
-        hosts.close()
-    assert labelled_resources(tls_lab, topology) == []
+    single_host_round_trip(tls_lab, topology)

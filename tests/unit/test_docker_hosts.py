@@ -107,6 +107,17 @@ def test_a_missing_socket_is_unreachable_with_host_and_url(tmp_path: Path) -> No
     assert not snapshot.reachable and snapshot.error == raised.value.reason
 
 
+def test_an_ssh_host_without_an_ssh_client_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    hosts = DockerHosts(_topology(Host("docker9", "ssh://root@127.0.0.1:1")))
+    try:
+        with pytest.raises(HostUnreachable) as raised:
+            hosts.require_reachable(["docker9"])
+    finally:
+        hosts.close()
+    assert "no `ssh` client on PATH" in raised.value.reason
+
+
 def test_container_from_list_json() -> None:
     container = container_from_list("docker1", LIST_ITEM)
     assert (container.name, container.state, container.health) == ("haproxy", "running", "healthy")
