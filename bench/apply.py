@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 
 from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.model import Topology
-from lbtui.core.topology import load_topology
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Topology
 from lbtui.lab import LabSpec, LabStatus, lab_down, lab_status, lab_up, recorded_spec
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_topologies" / "presentation.yaml"

@@ -39,19 +39,19 @@ from typing import Any
 import yaml
 
 from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.model import Backend, Host, Network, PoolMember, Topology, Vip
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.docker.snapshots import Attachment, ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.progress import Reporter
-from lbtui.core.snapshots import Attachment, ContainerSnapshot, HostSnapshot, NetworkSnapshot
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Backend, Host, Network, PoolMember, Topology, Vip
 from lbtui.lab import LabSpec, LabStatus, lab_down, lab_status, lab_up
 from lbtui.tui.app import LbtuiApp, make_app
-from lbtui.tui.live import live_services
-from lbtui.tui.messages import HostPolled, StatsPolled
+from lbtui.tui.data.live import live_services
+from lbtui.tui.data.messages import HostPolled, StatsPolled
+from lbtui.tui.data.services import Services
+from lbtui.tui.data.stats_view import ServerView, VipView
 from lbtui.tui.screens.dashboard import DashboardScreen
-from lbtui.tui.services import Services
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.stats_view import ServerView, VipView
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.vip_panel import VipPanel
 

@@ -39,15 +39,15 @@ from lbtui.core.actions import apply, teardown
 from lbtui.core.actions.bridge import BRIDGE
 from lbtui.core.actions.lb import render_vip
 from lbtui.core.actions.specs import lb_request
-from lbtui.core.credentials import resolve_stats_credentials
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.haproxy_config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
-from lbtui.core.haproxy_stats import StatsClient, StatsUnavailable, vip_stats_url
-from lbtui.core.model import Topology
-from lbtui.core.redeploy import execute_redeploy
-from lbtui.core.redeploy_plan import plan_redeploy
-from lbtui.core.topology import load_topology
-from lbtui.core.traffic import TrafficMode
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
+from lbtui.core.haproxy.stats import StatsClient, StatsUnavailable, vip_stats_url
+from lbtui.core.redeploy.execute import execute_redeploy
+from lbtui.core.redeploy.plan import plan_redeploy
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Topology
+from lbtui.core.traffic.generator import TrafficMode
 from lbtui.lab import LabSpec, LabStatus, lab_down, lab_status, lab_up, recorded_spec
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_topologies" / "presentation.yaml"

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from lbtui.core.errors import BadInput
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
 
 DEFAULT_TOPOLOGY = (
     Path(__file__).resolve().parent.parent.parent / "sample_topologies" / ("presentation.yaml")
@@ -51,7 +51,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """Validate everything, build the services, run the app; its exit code."""
     # Imported here: the headless verbs must not pay for importing Textual.
     from lbtui.tui.app import make_app
-    from lbtui.tui.live import live_services
+    from lbtui.tui.data.live import live_services
     from lbtui.tui.settings import RefreshSettings
 
     path: Path = args.topology or DEFAULT_TOPOLOGY

@@ -12,8 +12,8 @@ from rich.table import Table
 from lbtui.commands import output
 from lbtui.core.actions import STEPS, Change, apply, collect_status, plan, teardown
 from lbtui.core.actions.status import TopologyStatus
-from lbtui.core.model import Topology
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Topology
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.markup import escape
 
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.model import Topology
+from lbtui.core.docker.hosts import DockerHosts
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
+from lbtui.core.topology.model import Topology
 
 PHASE_STYLE = {
     Phase.STARTED: "cyan",

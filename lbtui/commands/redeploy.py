@@ -10,9 +10,9 @@ from rich.markup import escape
 
 from lbtui.commands import output
 from lbtui.core.errors import BadInput
-from lbtui.core.redeploy import execute_redeploy
-from lbtui.core.redeploy_plan import RedeployPlan, plan_redeploy
-from lbtui.core.topology import load_topology
+from lbtui.core.redeploy.execute import execute_redeploy
+from lbtui.core.redeploy.plan import RedeployPlan, plan_redeploy
+from lbtui.core.topology.load import load_topology
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from lbtui.commands import output
+from lbtui.core.control.servers import ServerAction, control_server, server_command
 from lbtui.core.errors import BadInput
-from lbtui.core.server_control import ServerAction, control_server, server_command
-from lbtui.core.topology import load_topology
-from lbtui.core.vip_select import select_vip
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.select import select_vip
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

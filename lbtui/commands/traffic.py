@@ -11,16 +11,16 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from lbtui.core.topology import load_topology
-from lbtui.core.traffic import (
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.select import select_vip, vip_url
+from lbtui.core.traffic.generator import (
     DEFAULT_DURATION_S,
     DEFAULT_RATE,
     MODES,
     TrafficGenerator,
     TrafficSpec,
 )
-from lbtui.core.traffic_tally import TrafficTally
-from lbtui.core.vip_select import select_vip, vip_url
+from lbtui.core.traffic.tally import TrafficTally
 
 #: Seconds between two repaints of the live summary.
 REFRESH_S = 0.5

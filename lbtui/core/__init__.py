@@ -1,0 +1,1 @@
+"""lbtui's domain: topologies, Docker engines, HAProxy, actions, redeploys, traffic; never a UI."""

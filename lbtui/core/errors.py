@@ -8,9 +8,9 @@
         ├── ActionFailed       a step of an action failed (names the step and where)
         ├── ConfigRejected     HAProxy refused a rendered configuration
         ├── LabError           the local lab could not be brought up or down
-        ├── StatsUnavailable   an LB's stats page did not answer (haproxy_stats)
+        ├── StatsUnavailable   an LB's stats page did not answer (haproxy.stats)
         ├── StatsFormatError   an LB's stats page answered something that is not its CSV
-        └── RuntimeCommandFailed  HAProxy's runtime API refused a command (haproxy_runtime)
+        └── RuntimeCommandFailed  HAProxy's runtime API refused a command (haproxy.runtime)
 
 Every message is written for the person at the terminal: what happened, where,
 and what to do about it.

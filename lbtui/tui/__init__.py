@@ -1,0 +1,1 @@
+"""The Textual dashboard: the app, its data sources, presentation, screens and widgets."""

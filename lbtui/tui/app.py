@@ -13,13 +13,13 @@ from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
 from lbtui.core.errors import BadInput, LbtuiError
-from lbtui.core.model import Topology
+from lbtui.core.topology.model import Topology
+from lbtui.tui.data.services import Services
 from lbtui.tui.keys import COMMANDS
 from lbtui.tui.palette import DashboardCommands
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.dashboard_actions import ACTIONS_GROUP
 from lbtui.tui.screens.help import HelpScreen, binding_lines, key_text
-from lbtui.tui.services import Services
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.themes import ThemeSet, default_themes_dir, load_themes
 

@@ -11,11 +11,11 @@ import httpx
 
 from lbtui.core.actions import apply, teardown
 from lbtui.core.actions.lb import render_vip
-from lbtui.core.credentials import resolve_stats_credentials
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.haproxy_stats import StatsClient, StatsRow, StatsUnavailable, vip_stats_url
-from lbtui.core.model import LABEL_TOPOLOGY, Topology
-from lbtui.core.snapshots import HostSnapshot
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.docker.snapshots import HostSnapshot
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
+from lbtui.core.haproxy.stats import StatsClient, StatsRow, StatsUnavailable, vip_stats_url
+from lbtui.core.topology.model import LABEL_TOPOLOGY, Topology
 from lbtui.lab import LabStatus
 
 #: Bound on every wait for the lab to reach a state.

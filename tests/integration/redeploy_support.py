@@ -13,13 +13,13 @@ import pytest
 import yaml
 
 from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts
+from lbtui.core.docker.hosts import DockerHosts
 from lbtui.core.errors import ConfigRejected
-from lbtui.core.model import Topology
-from lbtui.core.topology import load_topology
-from lbtui.core.traffic import TrafficGenerator, TrafficMode, TrafficSpec
-from lbtui.core.traffic_tally import TrafficTally
-from lbtui.core.vip_select import vip_url
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Topology
+from lbtui.core.topology.select import vip_url
+from lbtui.core.traffic.generator import TrafficGenerator, TrafficMode, TrafficSpec
+from lbtui.core.traffic.tally import TrafficTally
 from lbtui.lab import LabStatus
 from tests.integration.probes import wait_servers_up
 from tests.integration.topologies import lab_topology

@@ -8,7 +8,7 @@ import pytest
 
 from lbtui.core.actions import apply, lb, teardown, validate_config
 from lbtui.core.actions.lb import render_vip
-from lbtui.core.docker_hosts import DockerHosts
+from lbtui.core.docker.hosts import DockerHosts
 from lbtui.core.errors import ActionFailed, ConfigRejected, HostUnreachable
 from lbtui.lab import LabStatus
 from tests.integration.probes import container_ids, labelled_resources, running_config, sdk

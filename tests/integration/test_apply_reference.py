@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from lbtui.core.actions import Verdict, apply, plan, teardown
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.model import Topology
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.topology.model import Topology
 from lbtui.lab import WEB_IMAGE, LabStatus
 from tests.integration.probes import (
     container_ids,

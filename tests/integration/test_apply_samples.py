@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts
+from lbtui.core.docker.hosts import DockerHosts
 from lbtui.lab import WEB_IMAGE, LabStatus
 from tests.integration.probes import (
     container_ids,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts, HostEvent
+from lbtui.core.docker.hosts import DockerHosts, HostEvent
 from lbtui.lab import WEB_IMAGE, LabStatus
 from tests.integration.probes import sdk
 from tests.integration.topologies import lab_topology

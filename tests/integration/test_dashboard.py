@@ -19,13 +19,13 @@ import pytest
 from textual.pilot import Pilot
 
 from lbtui.core.actions import teardown
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.model import Topology
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.topology.model import Topology
 from lbtui.lab import LabSpec, LabStatus, lab_status, lab_up
 from lbtui.tui.app import LbtuiApp, make_app
-from lbtui.tui.live import live_services
+from lbtui.tui.data.live import live_services
+from lbtui.tui.data.services import Services
 from lbtui.tui.screens.dashboard import DashboardScreen
-from lbtui.tui.services import Services
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.vip_panel import VipPanel

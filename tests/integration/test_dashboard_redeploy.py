@@ -13,11 +13,11 @@ import yaml
 from textual.pilot import Pilot
 
 from lbtui.core.actions import apply, teardown
-from lbtui.core.docker_hosts import DockerHosts
-from lbtui.core.model import Topology
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.topology.model import Topology
 from lbtui.lab import LabStatus
 from lbtui.tui.app import LbtuiApp, make_app
-from lbtui.tui.live import live_services
+from lbtui.tui.data.live import live_services
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.vip_panel import VipPanel

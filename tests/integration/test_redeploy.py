@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from lbtui.core.credentials import resolve_stats_credentials
+from lbtui.core.control.servers import ServerAction, control_server
 from lbtui.core.errors import ConfigRejected
-from lbtui.core.haproxy_config import CONFIG_PATH
-from lbtui.core.haproxy_stats import StatsClient, vip_stats_url
-from lbtui.core.redeploy import RedeployRolledBack, execute_redeploy
-from lbtui.core.redeploy_plan import RedeployMode, plan_redeploy
-from lbtui.core.server_control import ServerAction, control_server
+from lbtui.core.haproxy.config import CONFIG_PATH
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
+from lbtui.core.haproxy.stats import StatsClient, vip_stats_url
+from lbtui.core.redeploy.execute import RedeployRolledBack, execute_redeploy
+from lbtui.core.redeploy.plan import RedeployMode, plan_redeploy
 from lbtui.lab import WEB_IMAGE, LabStatus
 from tests.integration.probes import sdk, wait_servers_up
 from tests.integration.redeploy_support import (

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from lbtui.core.credentials import resolve_stats_credentials
-from lbtui.core.haproxy_stats import StatsClient, StatsRow, vip_stats_url
-from lbtui.core.server_control import ServerAction, control_server
+from lbtui.core.control.servers import ServerAction, control_server
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
+from lbtui.core.haproxy.stats import StatsClient, StatsRow, vip_stats_url
 from lbtui.lab import LabStatus
 from tests.integration.probes import sdk
 from tests.integration.redeploy_support import (

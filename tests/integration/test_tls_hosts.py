@@ -9,9 +9,9 @@ import docker.tls
 import pytest
 import requests.exceptions
 
-from lbtui.core.docker_connect import Connection, HostLink
+from lbtui.core.docker.connect import Connection, HostLink
 from lbtui.core.errors import HostUnreachable
-from lbtui.core.model import Host
+from lbtui.core.topology.model import Host
 from lbtui.lab import LabStatus
 from tests.integration.probes import single_host_round_trip, snapshot_through
 from tests.integration.topologies import lab_topology

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from lbtui.cli import main
-from lbtui.core.traffic import TrafficMode, TrafficSpec, run_traffic
-from lbtui.core.vip_select import vip_url
+from lbtui.core.topology.select import vip_url
+from lbtui.core.traffic.generator import TrafficMode, TrafficSpec, run_traffic
 from lbtui.lab import LabStatus
 from tests.integration.redeploy_support import VIP, Deployed, deployed_reference
 

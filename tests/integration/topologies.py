@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from lbtui.core.model import Topology
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Topology
 from lbtui.lab import LabStatus
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"

@@ -6,9 +6,9 @@ import dataclasses
 from pathlib import Path
 from typing import cast
 
+from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter
-from lbtui.core.snapshots import HostSnapshot
 from lbtui.tui.app import LbtuiApp, make_app
 from lbtui.tui.keys import COMMANDS
 from lbtui.tui.screens.confirm import ConfirmScreen

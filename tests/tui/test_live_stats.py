@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lbtui.core.haproxy_stats import StatsClient, StatsUnavailable
-from lbtui.tui.live import LiveStats
+from lbtui.core.haproxy.stats import StatsClient, StatsUnavailable
+from lbtui.tui.data.live import LiveStats
 from tests.tui.snapshot_apps.fake import reference_topology
 
 DATA = Path(__file__).resolve().parents[1] / "unit" / "data"

@@ -9,7 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.message import Message
 
-from lbtui.tui.pollers import Poller, StreamPump
+from lbtui.tui.data.pollers import Poller, StreamPump
 from tests.tui.conftest import wait_for
 
 

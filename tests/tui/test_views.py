@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from lbtui.cli import main
-from lbtui.core.docker_hosts import HostEvent
+from lbtui.core.docker.hosts import HostEvent
+from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.errors import BadInput
-from lbtui.core.snapshots import HostSnapshot
-from lbtui.tui import views
-from lbtui.tui.event_text import describe_docker_event, server_changes
+from lbtui.tui.data.stats_view import ServerView
+from lbtui.tui.present import rows as views
+from lbtui.tui.present.event_text import describe_docker_event, server_changes
+from lbtui.tui.present.stats_text import figures_text, share_text
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.stats_text import figures_text, share_text
-from lbtui.tui.stats_view import ServerView
 from lbtui.tui.themes import default_themes_dir, load_themes
 from tests.tui.snapshot_apps.fake import FROZEN_NOW, deployed_hosts, reference_topology
 

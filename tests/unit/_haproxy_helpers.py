@@ -22,9 +22,9 @@ from typing import TypeVar
 
 import pytest
 
-from lbtui.core.credentials import StatsCredentials
-from lbtui.core.haproxy_config import EMPTY_SERVER_STATE, RenderOptions, render_config
-from lbtui.core.model import Backend, PoolMember, StatsPage, Topology, Vip
+from lbtui.core.haproxy.config import EMPTY_SERVER_STATE, RenderOptions, render_config
+from lbtui.core.haproxy.credentials import StatsCredentials
+from lbtui.core.topology.model import Backend, PoolMember, StatsPage, Topology, Vip
 
 HAPROXY = "/usr/sbin/haproxy"
 T = TypeVar("T")

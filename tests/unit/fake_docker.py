@@ -11,17 +11,17 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from lbtui.core.docker_hosts import ContainerRequest
-from lbtui.core.docker_snapshot import SwarmState
-from lbtui.core.errors import ActionFailed, HostUnreachable
-from lbtui.core.model import Host, Network, Topology
-from lbtui.core.snapshots import (
+from lbtui.core.docker.hosts import ContainerRequest
+from lbtui.core.docker.parse import SwarmState
+from lbtui.core.docker.snapshots import (
     Attachment,
     ContainerSnapshot,
     HostSnapshot,
     NetworkSnapshot,
     PublishedPort,
 )
+from lbtui.core.errors import ActionFailed, HostUnreachable
+from lbtui.core.topology.model import Host, Network, Topology
 
 INACTIVE = SwarmState("inactive", "", "", False, "", ())
 

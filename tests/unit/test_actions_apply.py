@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.actions import Verdict, apply, lb, plan
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.specs import SERVER_NAME_ENV
-from lbtui.core.docker_snapshot import SwarmState
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.docker.parse import SwarmState
 from lbtui.core.errors import ActionFailed, ConfigRejected, HostUnreachable
-from lbtui.core.haproxy_config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
-from lbtui.core.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
+from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
 from lbtui.core.progress import Phase, ProgressEvent
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
 from tests.unit.fake_docker import FakeDockerHosts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"

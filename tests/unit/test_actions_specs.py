@@ -15,9 +15,9 @@ from lbtui.core.actions.specs import (
 )
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.errors import ActionFailed, BadInput
-from lbtui.core.model import LABEL_CONFIG_HASH, LABEL_SPEC_HASH, Backend
 from lbtui.core.progress import Phase, ProgressEvent
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import LABEL_CONFIG_HASH, LABEL_SPEC_HASH, Backend
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"
 REFERENCE = load_topology(SAMPLES / "presentation.yaml")

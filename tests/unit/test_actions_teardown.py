@@ -8,8 +8,8 @@ import pytest
 
 from lbtui.core.actions import Verdict, apply, lb, teardown
 from lbtui.core.errors import HostUnreachable
-from lbtui.core.model import LABEL_TOPOLOGY, Topology
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import LABEL_TOPOLOGY, Topology
 from tests.unit.fake_docker import FakeDockerHosts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"

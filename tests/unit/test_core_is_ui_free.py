@@ -17,7 +17,7 @@ def _modules(package: object) -> list[str]:
 
 def test_core_and_lab_import_no_ui() -> None:
     modules = _modules(lbtui.core) + _modules(lbtui.lab)
-    assert "lbtui.core.model" in modules
+    assert "lbtui.core.topology.model" in modules
     probe = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.credentials import (
+from lbtui.core.errors import BadInput, RuntimeFailure
+from lbtui.core.haproxy.credentials import (
     StatsCredentials,
     default_store_dir,
     password_file,
     resolve_stats_credentials,
 )
-from lbtui.core.errors import BadInput, RuntimeFailure
-from lbtui.core.model import StatsPage
+from lbtui.core.topology.model import StatsPage
 from tests.unit._haproxy_helpers import reference_topology, reference_vip
 
 TOPOLOGY = reference_topology()

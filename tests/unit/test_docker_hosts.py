@@ -7,11 +7,11 @@ from pathlib import Path
 import docker.tls
 import pytest
 
-from lbtui.core.docker_connect import HostLink, connection_for
-from lbtui.core.docker_hosts import DockerHosts, EventStream
-from lbtui.core.docker_snapshot import container_from_list, network_from_list, swarm_from_info
+from lbtui.core.docker.connect import HostLink, connection_for
+from lbtui.core.docker.hosts import DockerHosts, EventStream
+from lbtui.core.docker.parse import container_from_list, network_from_list, swarm_from_info
 from lbtui.core.errors import BadInput, HostUnreachable
-from lbtui.core.model import Host, TlsFiles, Topology
+from lbtui.core.topology.model import Host, TlsFiles, Topology
 
 LIST_ITEM = {
     "Id": "abc123def456789",

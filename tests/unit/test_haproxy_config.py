@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.credentials import StatsCredentials
 from lbtui.core.errors import BadInput
-from lbtui.core.haproxy_config import (
+from lbtui.core.haproxy.config import (
     EMPTY_SERVER_STATE,
     RenderOptions,
     config_diff,
@@ -17,7 +16,8 @@ from lbtui.core.haproxy_config import (
     parse_check_output,
     render_config,
 )
-from lbtui.core.model import HealthCheck, PoolMember, Timeouts
+from lbtui.core.haproxy.credentials import StatsCredentials
+from lbtui.core.topology.model import HealthCheck, PoolMember, Timeouts
 from tests.unit._haproxy_helpers import (
     haproxy_check,
     reference_topology,

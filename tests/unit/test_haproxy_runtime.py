@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from lbtui.core.errors import BadInput, RuntimeFailure
-from lbtui.core.haproxy_config import render_config, server_ports
-from lbtui.core.haproxy_runtime import (
+from lbtui.core.haproxy.config import render_config, server_ports
+from lbtui.core.haproxy.runtime import (
     RuntimeCommandFailed,
     ServerState,
     batch,
@@ -29,7 +29,7 @@ from lbtui.core.haproxy_runtime import (
     show_servers_state,
     show_stat,
 )
-from lbtui.core.model import PoolMember
+from lbtui.core.topology.model import PoolMember
 from tests.unit._dns_stub import DnsStub
 from tests.unit._haproxy_helpers import (
     LocalLb,

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lbtui.core.credentials import StatsCredentials
 from lbtui.core.errors import BadInput, RuntimeFailure
-from lbtui.core.haproxy_rates import RateHistory, RateSample, ServerRate, compute_rates
-from lbtui.core.haproxy_stats import (
+from lbtui.core.haproxy.credentials import StatsCredentials
+from lbtui.core.haproxy.rates import RateHistory, RateSample, ServerRate, compute_rates
+from lbtui.core.haproxy.stats import (
     StatsClient,
     StatsFormatError,
     StatsUnavailable,
@@ -20,7 +20,7 @@ from lbtui.core.haproxy_stats import (
     parse_stats_csv,
     vip_stats_url,
 )
-from lbtui.core.model import Host
+from lbtui.core.topology.model import Host
 from tests.unit._haproxy_helpers import local_lb, reference_topology, reference_vip, wait_for
 
 DATA = Path(__file__).parent / "data"

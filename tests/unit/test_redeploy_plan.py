@@ -9,18 +9,18 @@ import pytest
 import yaml
 
 from lbtui.core.actions import apply, lb
-from lbtui.core.haproxy_config import CONFIG_PATH
-from lbtui.core.live_config import servers_in_maintenance
-from lbtui.core.model import Backend, PoolMember, Topology
-from lbtui.core.redeploy import checks_changed
-from lbtui.core.redeploy_plan import (
+from lbtui.core.haproxy.config import CONFIG_PATH
+from lbtui.core.redeploy.execute import checks_changed
+from lbtui.core.redeploy.live_config import servers_in_maintenance
+from lbtui.core.redeploy.plan import (
     RedeployMode,
     config_servers,
     plan_redeploy,
     plan_vip_redeploy,
     redact_config,
 )
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import Backend, PoolMember, Topology
 from tests.unit.fake_docker import FakeDockerHosts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"

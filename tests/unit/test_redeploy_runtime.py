@@ -18,18 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.haproxy_stats import StatsRow, VipStats
-from lbtui.core.health_gate import (
+from lbtui.core.control.channel import CLIENT_FUNCTION, endpoints_from_config
+from lbtui.core.haproxy.stats import StatsRow, VipStats
+from lbtui.core.redeploy.gate import (
     VipProbe,
     failed_checks,
     server_problems,
     wait_healthy,
     wait_new_worker,
 )
-from lbtui.core.live_config import stale_state_pattern
-from lbtui.core.model import Host
-from lbtui.core.redeploy_plan import RedeployMode, RedeployPlan
-from lbtui.core.runtime_channel import CLIENT_FUNCTION, endpoints_from_config
+from lbtui.core.redeploy.live_config import stale_state_pattern
+from lbtui.core.redeploy.plan import RedeployMode, RedeployPlan
+from lbtui.core.topology.model import Host
 from tests.unit._haproxy_helpers import LocalLb, local_lb, stop_process, wait_for
 
 DASH = "/bin/dash"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.errors import BadInput, TopologyInvalid
-from lbtui.core.model import Host, PoolMember, TlsFiles
-from lbtui.core.topology import load_topology, parse_topology, require_tls_files
-from lbtui.core.yaml_guard import MAX_BYTES
+from lbtui.core.topology.load import load_topology, parse_topology, require_tls_files
+from lbtui.core.topology.model import Host, PoolMember, TlsFiles
+from lbtui.core.topology.yaml_guard import MAX_BYTES
 
 SAMPLES = sorted((Path(__file__).parent.parent.parent / "sample_topologies").glob("*.yaml"))
 
@@ -303,7 +303,7 @@ def test_mangled_files_fail_only_with_topology_invalid() -> None:
 def test_validation_never_loads_a_docker_client() -> None:
     code = (
         "import sys\n"
-        "from lbtui.core.topology import load_topology\n"
+        "from lbtui.core.topology.load import load_topology\n"
         f"load_topology({str(SAMPLES[0])!r})\n"
         "assert not any(m == 'docker' or m.startswith('docker.') for m in sys.modules), 'docker'\n"
     )

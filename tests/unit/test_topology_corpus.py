@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.errors import Problem, TopologyInvalid
-from lbtui.core.topology import load_topology
+from lbtui.core.topology.load import load_topology
 
 CORPUS = Path(__file__).parent.parent / "topology_corpus"
 CASES = sorted(CORPUS.glob("*.yaml"))

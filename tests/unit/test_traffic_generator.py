@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.traffic import TrafficGenerator, TrafficSpec, run_traffic
+from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec, run_traffic
 
 BUSYBOX = shutil.which("busybox")
 

@@ -6,13 +6,13 @@ import httpx
 import pytest
 
 from lbtui.core.errors import BadInput
-from lbtui.core.traffic import (
+from lbtui.core.traffic.generator import (
     MAX_DURATION_S,
     TrafficSpec,
     check_target,
     served_by,
 )
-from lbtui.core.traffic_tally import LatencyHistogram, Tallier, TrafficTally
+from lbtui.core.traffic.tally import LatencyHistogram, Tallier, TrafficTally
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from lbtui.core.actions.apply import STEP_FUNCTIONS, apply
 from lbtui.core.actions.backends import launch_backends, plan_backends
 from lbtui.core.actions.bridge import connect_bridges, plan_bridges
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.lb import deploy_lb, deploy_lbs, plan_lbs, render_vip
 from lbtui.core.actions.overlay import create_overlay, plan_networks, plan_swarm
 from lbtui.core.actions.plan import plan
@@ -18,6 +17,7 @@ from lbtui.core.actions.status import TopologyStatus, collect_status
 from lbtui.core.actions.steps import Change, Verdict
 from lbtui.core.actions.teardown import teardown
 from lbtui.core.actions.validate import validate_config
+from lbtui.core.docker.gateway import DockerGateway
 
 __all__ = [
     "STEPS",

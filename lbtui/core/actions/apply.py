@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from lbtui.core.actions.backends import launch_backends
 from lbtui.core.actions.bridge import connect_bridges
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.lb import deploy_lbs
 from lbtui.core.actions.overlay import create_overlay
 from lbtui.core.actions.scope import STEPS, hosts_for
 from lbtui.core.actions.steps import Change
+from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import BadInput
-from lbtui.core.model import Topology
 from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.topology.model import Topology
 
 StepFunction = Callable[[DockerGateway, Topology, Reporter], list[Change]]
 

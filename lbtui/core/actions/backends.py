@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 
 from lbtui.core.actions.containers import container_change
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import backend_request
 from lbtui.core.actions.steps import Change, Verdict, carry_out
-from lbtui.core.docker_hosts import ContainerRequest
-from lbtui.core.model import Topology
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.docker.hosts import ContainerRequest
 from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.topology.model import Topology
 
 
 def plan_backends(hosts: DockerGateway, topology: Topology) -> list[Change]:

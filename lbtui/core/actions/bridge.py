@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
-from lbtui.core.model import Topology, Vip
 from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.topology.model import Topology, Vip
 
 BRIDGE = "bridge"
 

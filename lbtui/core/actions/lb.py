@@ -8,22 +8,22 @@ from dataclasses import dataclass
 from functools import partial
 
 from lbtui.core.actions.containers import container_change
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import lb_request
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.actions.validate import validate_config
-from lbtui.core.credentials import resolve_stats_credentials
+from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
-from lbtui.core.haproxy_config import (
+from lbtui.core.haproxy.config import (
     CONFIG_PATH,
     DEFAULT_OPTIONS,
     EMPTY_SERVER_STATE,
     config_hash,
     render_config,
 )
-from lbtui.core.model import Topology, Vip
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
 from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.topology.model import Topology, Vip
 
 #: How long a freshly started or reloaded LB must keep running to count as up.
 SETTLE_S = 0.5

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.scope import hosts_for, network_homes, swarm_manager, swarm_members
 from lbtui.core.actions.steps import Change, Verdict, carry_out
-from lbtui.core.docker_snapshot import SwarmState
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.docker.parse import SwarmState
+from lbtui.core.docker.snapshots import NetworkSnapshot
 from lbtui.core.errors import ActionFailed, BadInput
-from lbtui.core.model import LABEL_TOPOLOGY, Network, Topology
 from lbtui.core.progress import Reporter, ignore_progress
-from lbtui.core.snapshots import NetworkSnapshot
+from lbtui.core.topology.model import LABEL_TOPOLOGY, Network, Topology
 
 
 def _address(hosts: DockerGateway, name: str) -> str:

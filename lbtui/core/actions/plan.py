@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from lbtui.core.actions.backends import plan_backends
 from lbtui.core.actions.bridge import plan_bridges
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.lb import plan_lbs
 from lbtui.core.actions.overlay import plan_networks, plan_swarm
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.steps import Change
-from lbtui.core.model import Topology
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.topology.model import Topology
 
 
 def plan(hosts: DockerGateway, topology: Topology) -> list[Change]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lbtui.core.errors import BadInput
-from lbtui.core.model import Network, Topology
+from lbtui.core.topology.model import Network, Topology
 
 STEPS = ("overlay", "backends", "lb", "bridge")
 

@@ -10,8 +10,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from lbtui.core.docker_hosts import ContainerRequest
-from lbtui.core.model import (
+from lbtui.core.docker.hosts import ContainerRequest
+from lbtui.core.topology.model import (
     LABEL_CONFIG_HASH,
     LABEL_SPEC_HASH,
     LABEL_VIP,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.scope import network_homes
-from lbtui.core.credentials import resolve_stats_credentials
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot
 from lbtui.core.errors import LbtuiError
-from lbtui.core.haproxy_stats import StatsClient, vip_stats_url
-from lbtui.core.model import Topology, Vip
-from lbtui.core.snapshots import ContainerSnapshot, HostSnapshot
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
+from lbtui.core.haproxy.stats import StatsClient, vip_stats_url
+from lbtui.core.topology.model import Topology, Vip
 
 
 @dataclass(frozen=True)

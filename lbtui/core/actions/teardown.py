@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from functools import partial
 
-from lbtui.core.actions.gateway import DockerGateway
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
-from lbtui.core.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
 from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
 
 #: A network can stay "in use" for a moment after its last container went away.
 NETWORK_REMOVE_DEADLINE_S = 15.0

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import secrets
 
-from lbtui.core.actions.gateway import DockerGateway
-from lbtui.core.docker_hosts import ContainerRequest
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.docker.hosts import ContainerRequest
 from lbtui.core.errors import ActionFailed, ConfigRejected
-from lbtui.core.haproxy_config import (
+from lbtui.core.haproxy.config import (
     CONFIG_PATH,
     DEFAULT_OPTIONS,
     EMPTY_SERVER_STATE,
     CheckResult,
     parse_check_output,
 )
-from lbtui.core.model import LABEL_VIP, Topology, Vip
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
+from lbtui.core.topology.model import LABEL_VIP, Topology, Vip
 
 #: Seconds `haproxy -c` may take (it resolves every server name).
 CHECK_TIMEOUT_S = 30.0

@@ -13,16 +13,9 @@ from textual.containers import Grid, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header
 
-from lbtui.core.model import Topology
-from lbtui.core.snapshots import HostSnapshot
-from lbtui.tui import views
-from lbtui.tui.event_text import (
-    STATE_CHANGING_TYPES,
-    describe_docker_event,
-    server_changes,
-)
-from lbtui.tui.keys import bindings
-from lbtui.tui.messages import (
+from lbtui.core.docker.snapshots import HostSnapshot
+from lbtui.core.topology.model import Topology
+from lbtui.tui.data.messages import (
     ActionFinished,
     ActionProgressed,
     DockerEventSeen,
@@ -30,12 +23,19 @@ from lbtui.tui.messages import (
     HostPolled,
     StatsPolled,
 )
-from lbtui.tui.pollers import Poller, StreamPump
+from lbtui.tui.data.pollers import Poller, StreamPump
+from lbtui.tui.data.services import Services, TrafficRun
+from lbtui.tui.data.sources import fetch_host, fetch_stats
+from lbtui.tui.data.stats_view import VipView
+from lbtui.tui.keys import bindings
+from lbtui.tui.present import rows as views
+from lbtui.tui.present.event_text import (
+    STATE_CHANGING_TYPES,
+    describe_docker_event,
+    server_changes,
+)
 from lbtui.tui.screens.dashboard_actions import DashboardActions
-from lbtui.tui.services import Services, TrafficRun
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.sources import fetch_host, fetch_stats
-from lbtui.tui.stats_view import VipView
 from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.filter_bar import FilterBar
 from lbtui.tui.widgets.keyed_table import KeyedTable

@@ -7,14 +7,14 @@ from collections.abc import Callable, Mapping
 from textual.screen import Screen
 from textual.worker import WorkerState
 
-from lbtui.core.model import Topology
+from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.progress import Phase, ProgressEvent
-from lbtui.core.snapshots import HostSnapshot
-from lbtui.tui.messages import ActionFinished, ActionProgressed
+from lbtui.core.topology.model import Topology
+from lbtui.tui.data.messages import ActionFinished, ActionProgressed
+from lbtui.tui.data.services import Services, TrafficRun
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
-from lbtui.tui.services import Services, TrafficRun
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.filter_bar import FilterBar
 from lbtui.tui.widgets.keyed_table import KeyedTable

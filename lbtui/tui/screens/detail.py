@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Log, Static
 
-from lbtui.tui.pollers import StreamPump
-from lbtui.tui.services import ContainerControl
+from lbtui.tui.data.pollers import StreamPump
+from lbtui.tui.data.services import ContainerControl
 
 DetailKind = Literal["container", "network", "host"]
 LOG_TAIL = 200

@@ -11,7 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from lbtui.tui.views import Row, Rows
+from lbtui.tui.present.rows import Row, Rows
 
 SegmentLines = list[list[Segment]]
 

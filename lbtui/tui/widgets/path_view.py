@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from lbtui.tui.views import Hop
+from lbtui.tui.present.rows import Hop
 
 HOP_CLASSES = ("-ok", "-bad", "-planned", "-unknown")
 SYMBOLS = {"ok": "✔", "bad": "✘", "planned": "○", "unknown": "?"}

@@ -14,9 +14,11 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from lbtui.core.model import Topology
-from lbtui.core.traffic_tally import TrafficTally
-from lbtui.tui.stats_text import (
+from lbtui.core.topology.model import Topology
+from lbtui.core.traffic.tally import TrafficTally
+from lbtui.tui.data.stats_view import ServerView, VipView
+from lbtui.tui.present.rows import age_text
+from lbtui.tui.present.stats_text import (
     BARS,
     FIGURES_HEADER,
     figures_text,
@@ -25,8 +27,6 @@ from lbtui.tui.stats_text import (
     spark_points,
     traffic_text,
 )
-from lbtui.tui.stats_view import ServerView, VipView
-from lbtui.tui.views import age_text
 
 STATUS_COMPONENTS = {
     "-up": "vip-panel--up",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lbtui.core.snapshots import HostSnapshot
+from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.tui.app import LbtuiApp, make_app
 from lbtui.tui.settings import RefreshSettings
 from tests.tui.snapshot_apps.fake import fake_services, reference_topology

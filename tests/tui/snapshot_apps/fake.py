@@ -10,7 +10,15 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lbtui.core.model import (
+from lbtui.core.docker.snapshots import (
+    Attachment,
+    ContainerSnapshot,
+    HostSnapshot,
+    NetworkSnapshot,
+    PublishedPort,
+)
+from lbtui.core.progress import Phase, ProgressEvent, Reporter
+from lbtui.core.topology.model import (
     Backend,
     Host,
     Network,
@@ -20,17 +28,9 @@ from lbtui.core.model import (
     Topology,
     Vip,
 )
-from lbtui.core.progress import Phase, ProgressEvent, Reporter
-from lbtui.core.snapshots import (
-    Attachment,
-    ContainerSnapshot,
-    HostSnapshot,
-    NetworkSnapshot,
-    PublishedPort,
-)
-from lbtui.core.traffic_tally import Response, TrafficTally
-from lbtui.tui.services import Services, Stream, TrafficRun
-from lbtui.tui.stats_view import ServerView, VipView
+from lbtui.core.traffic.tally import Response, TrafficTally
+from lbtui.tui.data.services import Services, Stream, TrafficRun
+from lbtui.tui.data.stats_view import ServerView, VipView
 
 FROZEN_NOW = 1_764_000_000.0
 """2025-11-24 16:00:00 UTC: every time the fake shows is relative to this."""

@@ -1,0 +1,1 @@
+"""Docker engines: connecting, the one gateway to the SDK, snapshots, exec and container control."""

@@ -1,0 +1,1 @@
+"""HAProxy itself: the config model (rendered, parsed), stats, rates, runtime API, credentials."""

@@ -1,0 +1,274 @@
+"""HAProxy stats: fetch the CSV over HTTP and parse it (rates live in rates.py).
+
+parse_stats_csv(text)        -> tuple[StatsRow, ...]   (pure, tolerant)
+StatsClient.fetch(url, creds) -> VipStats               (one snapshot, httpx)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal
+
+import httpx
+
+from lbtui.core.errors import BadInput, RuntimeFailure
+from lbtui.core.haproxy.credentials import StatsCredentials
+from lbtui.core.topology.model import Topology, Vip
+
+RowType = Literal["frontend", "backend", "server", "listener"]
+_TYPES: dict[str, RowType] = {"0": "frontend", "1": "backend", "2": "server", "3": "listener"}
+
+
+class StatsUnavailable(RuntimeFailure):
+    """A VIP's stats page could not be read (unreachable, timed out, refused the credentials)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"HAProxy stats at {url} unavailable: {reason}")
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One line of the stats CSV: a frontend, a backend or one server."""
+
+    pxname: str
+    svname: str
+    type: RowType
+    status: str = ""
+    """As HAProxy writes it: UP, DOWN, MAINT, DRAIN, NOLB, OPEN, "UP 1/3", "no check"..."""
+    check_status: str = ""
+    check_code: int | None = None
+    check_duration: int | None = None
+    """Milliseconds the last health check took."""
+    check_desc: str = ""
+    weight: int | None = None
+    scur: int = 0
+    smax: int = 0
+    stot: int = 0
+    lbtot: int = 0
+    rate: int = 0
+    """Sessions per second over the last second."""
+    req_rate: int = 0
+    req_tot: int | None = None
+    hrsp_1xx: int = 0
+    hrsp_2xx: int = 0
+    hrsp_3xx: int = 0
+    hrsp_4xx: int = 0
+    hrsp_5xx: int = 0
+    econ: int = 0
+    eresp: int = 0
+    wretr: int = 0
+    wredis: int = 0
+    chkfail: int = 0
+    chkdown: int = 0
+    lastchg: int | None = None
+    """Seconds since the last UP/DOWN transition."""
+    downtime: int | None = None
+
+    @property
+    def state(self) -> str:
+        """The status without transition details ("UP 1/3" -> "UP", "MAINT (via x)" -> "MAINT")."""
+        head = self.status.split(" ", 1)[0] if self.status else ""
+        return "no check" if self.status == "no check" else head
+
+    @property
+    def requests(self) -> int:
+        """Requests this row handled so far (req_tot; lbtot where HAProxy gives no req_tot)."""
+        return self.req_tot if self.req_tot is not None else self.lbtot
+
+
+class StatsFormatError(StatsUnavailable):
+    """The text is not HAProxy's stats CSV."""
+
+
+def parse_stats_csv(text: str, source: str = "stats CSV") -> tuple[StatsRow, ...]:
+    """Parse HAProxy's stats CSV; missing, extra or empty columns are tolerated."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("# "):
+        raise StatsFormatError(source, "not HAProxy stats CSV (no '# pxname,...' header line)")
+    header = [name.strip() for name in next(csv.reader([lines[0][2:]]))]
+    if "pxname" not in header or "svname" not in header:
+        raise StatsFormatError(source, "the CSV header has no pxname/svname columns")
+    rows: list[StatsRow] = []
+    for values in csv.reader(io.StringIO("\n".join(lines[1:]))):
+        record = {name: value for name, value in zip(header, values, strict=False) if name}
+        rows.append(_row(record))
+    return tuple(rows)
+
+
+_SPECIAL_SVNAMES: dict[str, RowType] = {"FRONTEND": "frontend", "BACKEND": "backend"}
+
+
+def _row(record: Mapping[str, str]) -> StatsRow:
+    def text(name: str) -> str:
+        return record.get(name, "").strip()
+
+    def optional(name: str) -> int | None:
+        return _int_or_none(record.get(name))
+
+    def counter(name: str) -> int:
+        return _int_or_none(record.get(name)) or 0
+
+    svname = record.get("svname", "")
+    row_type = _TYPES.get(text("type")) or _SPECIAL_SVNAMES.get(svname, "server")
+    return StatsRow(
+        pxname=record.get("pxname", ""),
+        svname=svname,
+        type=row_type,
+        status=text("status"),
+        check_status=text("check_status"),
+        check_code=optional("check_code"),
+        check_duration=optional("check_duration"),
+        check_desc=text("check_desc"),
+        weight=optional("weight"),
+        scur=counter("scur"),
+        smax=counter("smax"),
+        stot=counter("stot"),
+        lbtot=counter("lbtot"),
+        rate=counter("rate"),
+        req_rate=counter("req_rate"),
+        req_tot=optional("req_tot"),
+        hrsp_1xx=counter("hrsp_1xx"),
+        hrsp_2xx=counter("hrsp_2xx"),
+        hrsp_3xx=counter("hrsp_3xx"),
+        hrsp_4xx=counter("hrsp_4xx"),
+        hrsp_5xx=counter("hrsp_5xx"),
+        econ=counter("econ"),
+        eresp=counter("eresp"),
+        wretr=counter("wretr"),
+        wredis=counter("wredis"),
+        chkfail=counter("chkfail"),
+        chkdown=counter("chkdown"),
+        lastchg=optional("lastchg"),
+        downtime=optional("downtime"),
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class VipStats:
+    """One snapshot of a VIP's stats: its frontend, its backend and the backend's servers."""
+
+    frontend: StatsRow | None
+    backend: StatsRow | None
+    servers: tuple[StatsRow, ...]
+    fetched_at: float
+    """Wall-clock time of the fetch (epoch seconds), for "last updated"."""
+    monotonic: float
+    """time.monotonic() of the fetch: intervals between snapshots use this."""
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[StatsRow],
+        fetched_at: float,
+        monotonic: float,
+        frontend: str | None = None,
+        backend: str | None = None,
+    ) -> VipStats:
+        """Pick the VIP's rows; without names, the first frontend and first backend found."""
+        rows = tuple(rows)
+        front = next(
+            (r for r in rows if r.type == "frontend" and frontend in (None, r.pxname)), None
+        )
+        back = next((r for r in rows if r.type == "backend" and backend in (None, r.pxname)), None)
+        pool = back.pxname if back is not None else backend
+        servers = tuple(r for r in rows if r.type == "server" and r.pxname == pool)
+        return cls(front, back, servers, fetched_at, monotonic)
+
+    def server(self, name: str) -> StatsRow | None:
+        """The row of server `name`, if the backend has one."""
+        return next((s for s in self.servers if s.svname == name), None)
+
+
+def vip_stats_url(topology: Topology, vip: Vip) -> str:
+    """Where the VIP's stats page is reached from here: the LB host's address and published port."""
+    host = topology.hosts.get(vip.host)
+    if host is None or not host.address:
+        raise BadInput(
+            f"vips.{vip.name}: host {vip.host!r} has no address to reach its stats page at"
+        )
+    return f"http://{host.address}:{vip.publish}{vip.stats.uri}"
+
+
+class StatsClient:
+    """Fetches VIP stats snapshots over HTTP; the httpx client is injectable for tests."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        timeout: float = 2.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._owns_client = client is None
+        # trust_env=False: a proxy from the environment must never see the stats password.
+        self._client = client or httpx.Client(trust_env=False)
+        self._timeout = timeout
+        self._clock = clock
+        self._monotonic = monotonic
+
+    def fetch_rows(self, url: str, credentials: StatsCredentials) -> tuple[StatsRow, ...]:
+        """Every row of the stats CSV at `url` (the stats uri, without `;csv`)."""
+        csv_url = url + ";csv"
+        try:
+            response = self._client.get(
+                csv_url,
+                auth=httpx.BasicAuth(credentials.user, credentials.password),
+                timeout=self._timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise StatsUnavailable(url, f"no answer within {self._timeout:g}s") from exc
+        except httpx.ConnectError as exc:
+            raise StatsUnavailable(url, f"cannot connect ({exc})") from exc
+        except httpx.HTTPError as exc:
+            raise StatsUnavailable(url, f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 401:
+            raise StatsUnavailable(
+                url, f"the stats page refused user {credentials.user!r} (HTTP 401): wrong password?"
+            )
+        if response.status_code != 200:
+            raise StatsUnavailable(url, f"HTTP {response.status_code} instead of the stats CSV")
+        return parse_stats_csv(response.text, source=url)
+
+    def fetch(
+        self,
+        url: str,
+        credentials: StatsCredentials,
+        frontend: str | None = None,
+        backend: str | None = None,
+    ) -> VipStats:
+        """One snapshot of the VIP whose stats page is at `url`."""
+        rows = self.fetch_rows(url, credentials)
+        return VipStats.from_rows(rows, self._clock(), self._monotonic(), frontend, backend)
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> StatsClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

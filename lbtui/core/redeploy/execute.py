@@ -1,0 +1,266 @@
+"""Redeploy one VIP without dropping a request: validate inside the running LB, reload, gate.
+
+    plan = plan_redeploy(path, vip_name, gateway)      # changes nothing; show plan.diff
+    result = execute_redeploy(plan, gateway, report)   # RedeployResult, or an lbtui error
+
+Reload path (only the config changed), in order:
+1. backends new to the pool are launched first (HAProxy must resolve them to load);
+2. one `docker exec` in the running LB (live_config.py): stage the new file, `haproxy -c`
+   it there, and only if it is valid save the runtime server state, keep the live file
+   as `.last-good`, install the new one and SIGUSR2 the master: the new worker takes
+   over the listening sockets, the old one finishes its requests. A rejected file
+   never replaces the live one, and the LB keeps serving;
+3. health gate: a new worker answers, the frontend answers and every server is UP
+   and checked within a bound; else the last good config is put back and reloaded.
+Recreate path (image, ports or networks changed): `deploy_lb` (validated in a
+throwaway container first), the bridge, then the same gate.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from functools import partial
+
+from lbtui.core.actions.backends import run_container
+from lbtui.core.actions.bridge import BRIDGE
+from lbtui.core.actions.lb import deploy_lb
+from lbtui.core.actions.specs import backend_request
+from lbtui.core.actions.steps import carry_out
+from lbtui.core.docker.exec import ExecGateway
+from lbtui.core.errors import ActionFailed
+from lbtui.core.haproxy.config import CheckResult
+from lbtui.core.haproxy.credentials import resolve_stats_credentials
+from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
+from lbtui.core.redeploy.gate import GateOutcome, VipProbe, wait_healthy, wait_new_worker
+from lbtui.core.redeploy.live_config import (
+    check_and_reload,
+    restore_last_good,
+    servers_in_maintenance,
+)
+from lbtui.core.redeploy.plan import RedeployMode, RedeployPlan
+
+#: Seconds a reload may take before the new worker answers.
+SERVING_TIMEOUT_S = 10.0
+#: Seconds the new config has to show every server UP and checked.
+GATE_TIMEOUT_S = 15.0
+
+
+class RedeployRolledBack(ActionFailed):
+    """The new config was loaded but failed the health gate; the last good one serves again."""
+
+    def __init__(self, vip: str, reason: str) -> None:
+        self.vip = vip
+        self.reason = reason
+        super().__init__(
+            f"VIP {vip}: the new config failed the health gate: {reason}\n"
+            "rolled back to the last good config, which serves again"
+        )
+
+
+@dataclass(frozen=True)
+class RedeployResult:
+    """What a redeploy did and how long the new config took to serve."""
+
+    vip: str
+    mode: RedeployMode
+    changed: bool
+    serving_s: float | None = None
+    """Seconds from the call until the new config served (None: nothing reloaded)."""
+    healthy_s: float | None = None
+    """Seconds from the call until the health gate passed."""
+    state_saved: bool | None = None
+    """Whether runtime server state was carried over (None: no reload happened)."""
+    check: CheckResult | None = None
+    messages: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One paragraph for a terminal."""
+        if not self.changed:
+            return f"VIP {self.vip}: nothing to do"
+        parts = [f"VIP {self.vip}: {self.mode.value} done"]
+        if self.serving_s is not None:
+            parts.append(f"new config serving after {self.serving_s:.3f} s")
+        if self.healthy_s is not None:
+            parts.append(f"healthy after {self.healthy_s:.3f} s")
+        return ", ".join(parts) + "".join(f"\n{m}" for m in self.messages)
+
+
+def execute_redeploy(
+    plan: RedeployPlan,
+    gateway: ExecGateway,
+    report: Reporter = ignore_progress,
+    gate_timeout_s: float = GATE_TIMEOUT_S,
+) -> RedeployResult:
+    """Carry out a plan; ConfigRejected leaves the running LB untouched, ActionFailed says why."""
+    started = time.monotonic()
+    vip = plan.vip
+    if not plan.changes_anything:
+        report(ProgressEvent(Phase.SKIPPED, "redeploy", vip.name, vip.host, plan.reason))
+        return RedeployResult(vip.name, plan.mode, changed=False)
+    # Credentials and the VIP's address are checked before anything changes.
+    probe = VipProbe(plan.topology, vip, resolve_stats_credentials(plan.topology, vip))
+    try:
+        if plan.backends_to_launch:
+            # Several hosts change: all must answer first. With the LB's host alone, its first
+            # call fails cleanly before any change, and a ping would only delay the reload.
+            gateway.require_reachable({vip.host} | {c.host for c in plan.backends_to_launch})
+        _launch_backends(plan, gateway, report)
+        if plan.mode is RedeployMode.RELOAD:
+            result = _reload(plan, gateway, probe, report, started, gate_timeout_s)
+        elif plan.mode in (RedeployMode.RECREATE, RedeployMode.CREATE):
+            result = _recreate(plan, gateway, probe, report, started, gate_timeout_s)
+        else:
+            result = RedeployResult(vip.name, plan.mode, changed=True)
+    finally:
+        probe.close()
+    for removal in plan.containers_to_remove:
+        report(ProgressEvent(Phase.STARTED, "remove", removal.name, removal.host, "left the pool"))
+        gateway.remove_container(removal.host, removal.name)
+        report(ProgressEvent(Phase.DONE, "remove", removal.name, removal.host, "removed"))
+    return result
+
+
+def _launch_backends(plan: RedeployPlan, gateway: ExecGateway, report: Reporter) -> None:
+    for change in plan.backends_to_launch:
+        wanted = backend_request(plan.topology, plan.topology.backends[change.target])
+        carry_out(change, report, partial(run_container, gateway, change, wanted))
+
+
+def _reload(
+    plan: RedeployPlan,
+    gateway: ExecGateway,
+    probe: VipProbe,
+    report: Reporter,
+    started: float,
+    gate_timeout_s: float,
+) -> RedeployResult:
+    vip = plan.vip
+    old_pid = probe.worker_pid()
+    report(ProgressEvent(Phase.STARTED, "reload", vip.container, vip.host, "haproxy -c in the LB"))
+    check, state = check_and_reload(plan, gateway, report)
+    saved = state is not None
+    maintenance = servers_in_maintenance(state or "", vip.haproxy_backend)
+    serving = wait_new_worker(probe, old_pid, SERVING_TIMEOUT_S)
+    if serving is None:
+        # The master refused to load the file ("Loading failure!"): the old worker still
+        # serves; put the last good file back so the container's file matches it.
+        _rollback(plan, gateway, probe, report, reload_needed=False)
+        raise ActionFailed(
+            f"VIP {vip.name}: no new HAProxy worker answered within {SERVING_TIMEOUT_S:g} s "
+            "after the reload; the last good config was put back and still serves"
+        )
+    serving_s = time.monotonic() - started
+    detail = f"serving in {serving_s:.3f} s"
+    report(ProgressEvent(Phase.DONE, "reload", vip.container, vip.host, detail))
+    outcome = _gate(plan, probe, report, maintenance, gate_timeout_s)
+    if not outcome.healthy:
+        _rollback(plan, gateway, probe, report, reload_needed=True)
+        raise RedeployRolledBack(vip.name, outcome.detail)
+    messages = () if saved else ("runtime server state could not be saved: it was reset",)
+    return RedeployResult(
+        vip.name,
+        plan.mode,
+        changed=True,
+        serving_s=serving_s,
+        healthy_s=time.monotonic() - started,
+        state_saved=saved,
+        check=check,
+        messages=messages,
+    )
+
+
+def _gate(
+    plan: RedeployPlan,
+    probe: VipProbe,
+    report: Reporter,
+    maintenance_ok: set[str],
+    timeout_s: float,
+) -> GateOutcome:
+    vip = plan.vip
+    report(ProgressEvent(Phase.STARTED, "health gate", vip.name, vip.host, "servers UP"))
+    expected = [m.backend for m in vip.servers]
+    settle_s = vip.health_check.interval_ms / 1000 + 0.5 if checks_changed(plan) else 0.0
+    outcome = wait_healthy(probe, expected, maintenance_ok, timeout_s, settle_s)
+    phase = Phase.DONE if outcome.healthy else Phase.FAILED
+    report(ProgressEvent(phase, "health gate", vip.name, vip.host, outcome.detail))
+    return outcome
+
+
+_WEIGHT = re.compile(r"\s+weight\s+\d+")
+_HTTPCHK = re.compile(r"^\s*option\s+httpchk.*$", re.MULTILINE)
+
+
+def checks_changed(plan: RedeployPlan) -> bool:
+    """True when a server is new or its health check differs (weights aside)."""
+    if plan.servers_added:
+        return True
+    old, new = plan.running_config or "", plan.new_config
+    if _HTTPCHK.findall(old) != _HTTPCHK.findall(new):
+        return True
+
+    def server_lines(text: str) -> set[str]:
+        return {
+            _WEIGHT.sub("", line.strip())
+            for line in text.splitlines()
+            if line.strip().startswith("server ")
+        }
+
+    return not server_lines(new) <= server_lines(old)
+
+
+def _rollback(
+    plan: RedeployPlan,
+    gateway: ExecGateway,
+    probe: VipProbe,
+    report: Reporter,
+    reload_needed: bool,
+) -> None:
+    vip = plan.vip
+    report(ProgressEvent(Phase.STARTED, "rollback", vip.container, vip.host, "last good config"))
+    old_pid = probe.worker_pid()
+    result = restore_last_good(gateway, vip, reload_needed)
+    if result.exit_code != 0:
+        report(ProgressEvent(Phase.FAILED, "rollback", vip.container, vip.host, result.output))
+        raise ActionFailed(
+            f"VIP {vip.name}: rolling back to the last good config failed: {result.output}"
+        )
+    if reload_needed and wait_new_worker(probe, old_pid, SERVING_TIMEOUT_S) is None:
+        report(ProgressEvent(Phase.FAILED, "rollback", vip.container, vip.host, "no new worker"))
+        raise ActionFailed(f"VIP {vip.name}: the rollback reload did not take effect")
+    report(ProgressEvent(Phase.DONE, "rollback", vip.container, vip.host, "last good config"))
+
+
+def _recreate(
+    plan: RedeployPlan,
+    gateway: ExecGateway,
+    probe: VipProbe,
+    report: Reporter,
+    started: float,
+    gate_timeout_s: float,
+) -> RedeployResult:
+    vip = plan.vip
+    deploy_lb(gateway, plan.topology, vip, report)
+    if vip.connect_bridge:
+        found = gateway.find_container(vip.host, vip.container)
+        if found is not None and not any(a.network == BRIDGE for a in found.attachments):
+            report(ProgressEvent(Phase.STARTED, "bridge", vip.container, vip.host, "connect"))
+            gateway.connect_network(vip.host, BRIDGE, vip.container)
+            report(ProgressEvent(Phase.DONE, "bridge", vip.container, vip.host, "connected"))
+    serving = wait_new_worker(probe, None, SERVING_TIMEOUT_S)
+    serving_s = time.monotonic() - started if serving is not None else None
+    outcome = _gate(plan, probe, report, set(), gate_timeout_s)
+    if not outcome.healthy:
+        raise ActionFailed(
+            f"VIP {vip.name}: the recreated LB failed the health gate: {outcome.detail}\n"
+            "a recreated container cannot be rolled back: fix the topology and redeploy"
+        )
+    return RedeployResult(
+        vip.name,
+        plan.mode,
+        changed=True,
+        serving_s=serving_s,
+        healthy_s=time.monotonic() - started,
+        messages=(f"recreated: {plan.reason}",),
+    )

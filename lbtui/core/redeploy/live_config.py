@@ -1,0 +1,180 @@
+"""Swapping the config inside a running LB, in one `docker exec` each way.
+
+`check_and_reload` stages the new file next to the live one, `haproxy -c`s it there
+(Docker's DNS resolves the servers there), and only if it is valid: saves
+`show servers state` (drain, disable and weight survive the reload), keeps the live
+file as `.last-good`, moves the new one into place and SIGUSR2s the master (PID 1,
+`-W`). A rejected file never replaces the live one. `restore_last_good` undoes it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from lbtui.core.control.channel import CLIENT_FUNCTION, COMMAND_TIMEOUT_S, endpoints_from_config
+from lbtui.core.docker.exec import ExecGateway, ExecResult, exec_in
+from lbtui.core.errors import ActionFailed, ConfigRejected
+from lbtui.core.haproxy.config import (
+    CONFIG_PATH,
+    DEFAULT_OPTIONS,
+    CheckResult,
+    parse_check_output,
+)
+from lbtui.core.haproxy.runtime import parse_servers_state
+from lbtui.core.progress import Phase, ProgressEvent, Reporter
+from lbtui.core.redeploy.plan import RedeployPlan
+from lbtui.core.topology.model import Vip
+
+#: Seconds newly launched backends get to become resolvable by the LB.
+RESOLVE_TIMEOUT_S = 15.0
+STAGED_SUFFIX = ".lbtui-new"
+LAST_GOOD_SUFFIX = ".last-good"
+
+# $1 new config, $2 live path, $3 state file, $4 unix socket, $5 tcp port, $6 timeout,
+# $7 backend, $8 ERE of state lines to drop (servers whose address changes; may be empty).
+_RELOAD_SCRIPT = (
+    CLIENT_FUNCTION
+    + r"""
+new=$1; live=$2; staged="$2"""
+    + STAGED_SUFFIX
+    + r""""; state=$3; drop=$8
+printf '%s' "$new" > "$staged" || { echo "@@stage-failed"; exit 10; }
+out=$(haproxy -c -f "$staged" 2>&1); rc=$?
+printf '%s\n' "$out"
+if [ "$rc" -ne 0 ]; then rm -f "$staged"; echo "@@rejected $rc"; exit 11; fi
+if lbtui_runtime "show servers state $7" "$4" "$5" "$6" > "$state.tmp" 2>/dev/null \
+   && head -n 1 "$state.tmp" | grep -q '^1$'; then
+  if [ -n "$drop" ]; then
+    grep -v -E "$drop" "$state.tmp" > "$state.kept"; mv "$state.kept" "$state.tmp"
+  fi
+  mv "$state.tmp" "$state"; echo "@@state-saved"; sed 's/^/@@state /' "$state"
+else
+  rm -f "$state.tmp"; printf '1\n' > "$state"; echo "@@state-lost"
+fi
+if [ -f "$live" ]; then cp "$live" "$live"""
+    + LAST_GOOD_SUFFIX
+    + r""""; fi
+mv "$staged" "$live" || { echo "@@install-failed"; exit 12; }
+kill -USR2 1 || { echo "@@signal-failed"; exit 13; }
+echo "@@reloaded"
+"""
+)
+
+# $1 live path: put the last good file back and reload.
+_ROLLBACK_SCRIPT = (
+    r"""
+live=$1
+cp "$live"""
+    + LAST_GOOD_SUFFIX
+    + r"""" "$live" || exit 20
+kill -USR2 1 || exit 21
+"""
+)
+
+_UNRESOLVED = re.compile(r"could not resolve address|not resolve|unable to find", re.IGNORECASE)
+
+
+def check_and_reload(
+    plan: RedeployPlan, gateway: ExecGateway, report: Reporter
+) -> tuple[CheckResult, str | None]:
+    """Run the in-container script (retrying while new servers do not resolve yet).
+
+    Returns HAProxy's verdict and the saved server state (None when it could not be saved).
+    """
+    vip = plan.vip
+    endpoints = endpoints_from_config(plan.new_config)
+    deadline = time.monotonic() + RESOLVE_TIMEOUT_S
+    while True:
+        result = exec_in(
+            gateway,
+            vip.host,
+            vip.container,
+            [
+                "sh",
+                "-c",
+                _RELOAD_SCRIPT,
+                "lbtui-reload",
+                plan.new_config,
+                CONFIG_PATH,
+                _state_file(plan.new_config),
+                endpoints.unix_path or "",
+                str(endpoints.tcp_port or ""),
+                str(COMMAND_TIMEOUT_S),
+                vip.haproxy_backend,
+                stale_state_pattern(plan),
+            ],
+            # The live file belongs to root in the official image, whose user is haproxy.
+            user="0",
+            exit_code=False,
+        )
+        lines = result.stdout.splitlines()
+        markers = {line for line in lines if line.startswith("@@")}
+        state = "\n".join(line[len("@@state ") :] for line in lines if line.startswith("@@state "))
+        output = "\n".join(line for line in lines if not line.startswith("@@"))
+        rejected = any(m.startswith("@@rejected") for m in markers)
+        check = parse_check_output(output, 1 if rejected else 0)
+        if rejected:
+            retry = plan.backends_to_launch and all(_UNRESOLVED.search(e) for e in check.errors)
+            if retry and time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            report(ProgressEvent(Phase.FAILED, "reload", vip.container, vip.host, "rejected"))
+            raise ConfigRejected(
+                vip.name, check.summary() + "\nthe running LB was not touched and keeps serving"
+            )
+        if "@@reloaded" not in markers:
+            report(ProgressEvent(Phase.FAILED, "reload", vip.container, vip.host, "failed"))
+            raise ActionFailed(
+                f"VIP {vip.name}: reloading {vip.container} on {vip.host} failed: "
+                f"{result.output or 'no output'}"
+            )
+        return check, state if "@@state-saved" in markers else None
+
+
+def servers_in_maintenance(state: str, backend: str) -> set[str]:
+    """Servers a saved `show servers state` puts in maintenance on purpose (MAINT expected)."""
+    if not state.strip():
+        return set()
+    return {
+        s.server
+        for s in parse_servers_state(state)
+        if s.backend == backend and s.admin_state == "maint" and not s.resolution_failed
+    }
+
+
+_SERVER_ADDRESS = re.compile(r"^\s*server\s+(\S+)\s+(\S+)", re.MULTILINE)
+
+
+def stale_state_pattern(plan: RedeployPlan) -> str:
+    """An ERE matching the saved-state lines of servers whose address or port changes.
+
+    HAProxy 2.6 would restore their OLD address from the file and ignore the new config.
+    """
+    old = dict(_SERVER_ADDRESS.findall(plan.running_config or ""))
+    new = dict(_SERVER_ADDRESS.findall(plan.new_config))
+    stale = sorted(name for name, address in old.items() if new.get(name) != address)
+    if not stale:
+        return ""
+    names = "|".join(_ere_literal(name) for name in stale)
+    return f"^[0-9]+ {_ere_literal(plan.vip.haproxy_backend)} [0-9]+ ({names}) "
+
+
+def _ere_literal(name: str) -> str:
+    # Names hold only [A-Za-z0-9_.:-] (validated); '.' is the one ERE metacharacter among them.
+    return name.replace(".", "[.]")
+
+
+def restore_last_good(gateway: ExecGateway, vip: Vip, reload: bool) -> ExecResult:
+    """Put the last good file back; reload unless the master never loaded the new one."""
+    command = (
+        ["sh", "-c", _ROLLBACK_SCRIPT, "lbtui", CONFIG_PATH]
+        if reload
+        else ["cp", CONFIG_PATH + LAST_GOOD_SUFFIX, CONFIG_PATH]
+    )
+    return exec_in(gateway, vip.host, vip.container, command, user="0")
+
+
+def _state_file(config: str) -> str:
+    match = re.search(r"^\s*server-state-file\s+(\S+)", config, re.MULTILINE)
+    return match.group(1) if match else DEFAULT_OPTIONS.server_state_file

@@ -1,0 +1,215 @@
+"""What redeploying one VIP would change: the config diff, containers to add or remove, and how.
+
+`plan_redeploy` re-reads and validates the topology file, renders the VIP's new
+haproxy.cfg, reads the running one back from the LB container, and decides the
+mode: nothing to do, a seamless reload (only the config changed), or a recreate
+(image, ports or networks changed; the reason is spelled out). It changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from lbtui.core.actions.containers import container_change
+from lbtui.core.actions.lb import render_vip
+from lbtui.core.actions.specs import backend_request, lb_request
+from lbtui.core.actions.steps import Change, Verdict
+from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.haproxy.config import CONFIG_PATH, config_diff
+from lbtui.core.topology.load import load_topology
+from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology, Vip
+from lbtui.core.topology.select import select_vip
+
+
+class RedeployMode(StrEnum):
+    """How the running LB is brought to the new configuration."""
+
+    NONE = "none"
+    """The running LB already has this configuration and spec."""
+    RELOAD = "reload"
+    """Only the configuration changed: validate inside the LB, then a seamless reload."""
+    RECREATE = "recreate"
+    """Image, ports or networks changed (or the LB is stopped): a new container is needed."""
+    CREATE = "create"
+    """There is no LB container yet."""
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A backend container the new configuration no longer uses and the topology dropped."""
+
+    host: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RedeployPlan:
+    """Everything `execute_redeploy` needs, decided before anything changes."""
+
+    topology: Topology
+    vip: Vip
+    new_config: str
+    new_hash: str
+    running_config: str | None
+    """The config file read back from the running LB (None: no LB, or no file)."""
+    mode: RedeployMode
+    reason: str
+    lb_change: Change
+    backends_to_launch: tuple[Change, ...] = ()
+    containers_to_remove: tuple[Removal, ...] = ()
+    servers_added: tuple[str, ...] = ()
+    servers_removed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def diff(self) -> str:
+        """Unified diff running -> new config (empty when identical), passwords masked."""
+        old = redact_config(self.running_config or "")
+        return config_diff(old, redact_config(self.new_config), "running", "new")
+
+    @property
+    def changes_anything(self) -> bool:
+        """False when redeploying would leave everything as it is."""
+        return (
+            self.mode is not RedeployMode.NONE
+            or bool(self.backends_to_launch)
+            or bool(self.containers_to_remove)
+        )
+
+    def describe(self) -> list[str]:
+        """Human-readable lines: what will happen, in order."""
+        lines = [f"VIP {self.vip.name} ({self.vip.container} on {self.vip.host})"]
+        for change in self.backends_to_launch:
+            lines.append(f"  launch backend first: {change.describe()}")
+        if self.servers_added:
+            lines.append(f"  servers added to the pool: {', '.join(self.servers_added)}")
+        if self.servers_removed:
+            lines.append(f"  servers leaving the pool: {', '.join(self.servers_removed)}")
+        mode_text = {
+            RedeployMode.NONE: "no change: the running LB already has this configuration",
+            RedeployMode.RELOAD: "seamless reload (no restart): " + self.reason,
+            RedeployMode.RECREATE: "recreate the LB container: " + self.reason,
+            RedeployMode.CREATE: "create the LB container: " + self.reason,
+        }[self.mode]
+        lines.append(f"  {mode_text}")
+        for removal in self.containers_to_remove:
+            lines.append(f"  remove afterwards: {removal.name} on {removal.host}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
+
+
+_SERVER_LINE = re.compile(r"^\s*server\s+(\S+)\s", re.MULTILINE)
+_STATS_AUTH = re.compile(r"^(\s*stats\s+auth\s+[^:\s]+:)(\S+)", re.MULTILINE)
+
+
+def redact_config(text: str) -> str:
+    """The config with stats passwords masked: diffs are shown on terminals and in the UI."""
+    return _STATS_AUTH.sub(lambda m: m.group(1) + "***", text)
+
+
+def config_servers(text: str | None) -> list[str]:
+    """The `server NAME ...` names of a haproxy.cfg, in order."""
+    return _SERVER_LINE.findall(text or "")
+
+
+def plan_redeploy(topology_path: str | Path, vip_name: str, gateway: DockerGateway) -> RedeployPlan:
+    """Re-read the topology file and decide how to bring the VIP's LB to it; changes nothing."""
+    topology = load_topology(topology_path, check_files=True)
+    vip = select_vip(topology, vip_name)
+    return plan_vip_redeploy(topology, vip, gateway)
+
+
+def plan_vip_redeploy(topology: Topology, vip: Vip, gateway: DockerGateway) -> RedeployPlan:
+    """`plan_redeploy` for an already loaded topology."""
+    rendered = render_vip(topology, vip)  # bad input fails here, before any host is contacted
+    needed = {vip.host} | {topology.backends[m.backend].host for m in vip.servers}
+    gateway.require_reachable(needed)
+    found = gateway.find_container(vip.host, vip.container)
+    lb_change = container_change(
+        "lb", topology, vip.host, lb_request(topology, vip, rendered.hash), found
+    )
+    running: str | None = None
+    if found is not None:
+        data = gateway.read_file(vip.host, vip.container, CONFIG_PATH)
+        running = data.decode("utf-8", errors="replace") if data is not None else None
+    mode, reason = _mode(lb_change, running, rendered.text)
+    old_servers = config_servers(running)
+    new_servers = [m.backend for m in vip.servers]
+    return RedeployPlan(
+        topology=topology,
+        vip=vip,
+        new_config=rendered.text,
+        new_hash=rendered.hash,
+        running_config=running,
+        mode=mode,
+        reason=reason,
+        lb_change=lb_change,
+        backends_to_launch=tuple(_backends_to_launch(gateway, topology, vip)),
+        containers_to_remove=tuple(_removals(gateway, topology, old_servers, new_servers)),
+        servers_added=tuple(s for s in new_servers if s not in old_servers),
+        servers_removed=tuple(s for s in old_servers if s not in new_servers),
+        notes=_notes(lb_change, running, rendered.text),
+    )
+
+
+def _mode(lb_change: Change, running: str | None, new: str) -> tuple[RedeployMode, str]:
+    if lb_change.verdict is Verdict.CREATE:
+        return RedeployMode.CREATE, "no LB container yet"
+    if lb_change.verdict in (Verdict.REPLACE, Verdict.START):
+        return RedeployMode.RECREATE, lb_change.reason
+    if running is None:
+        return RedeployMode.RELOAD, "the LB has no configuration file"
+    if running != new:
+        return RedeployMode.RELOAD, "only the configuration changed"
+    return RedeployMode.NONE, "configuration and container as specified"
+
+
+def _backends_to_launch(gateway: DockerGateway, topology: Topology, vip: Vip) -> list[Change]:
+    changes = []
+    for member in vip.servers:
+        backend = topology.backends[member.backend]
+        wanted = backend_request(topology, backend)
+        found = gateway.find_container(backend.host, backend.name)
+        change = container_change("backend", topology, backend.host, wanted, found)
+        if change.changes:
+            changes.append(change)
+    return changes
+
+
+def _removals(
+    gateway: DockerGateway, topology: Topology, old: list[str], new: list[str]
+) -> list[Removal]:
+    """Servers the running config used that the topology no longer declares at all."""
+    removals = []
+    for name in old:
+        if name in new or name in topology.backends:
+            continue
+        labels = {LABEL_TOPOLOGY: topology.name, LABEL_ROLE: "backend"}
+        for host in sorted(topology.hosts):
+            for container in gateway.list_containers(host, labels):
+                if container.name == name:
+                    removals.append(Removal(host, name))
+    return removals
+
+
+def _password_changed(old: str, new: str) -> bool:
+    return [m.group(2) for m in _STATS_AUTH.finditer(old)] != [
+        m.group(2) for m in _STATS_AUTH.finditer(new)
+    ]
+
+
+def _notes(lb_change: Change, running: str | None, new: str) -> tuple[str, ...]:
+    notes = []
+    if lb_change.verdict is Verdict.REPLACE:
+        notes.append(
+            "recreating the LB interrupts the VIP briefly: in-flight and new connections fail "
+            "until the new container listens"
+        )
+    if running is not None and _password_changed(running, new):
+        notes.append("the stats page password changes")
+    if running is not None and "stats socket" not in running:
+        notes.append("the running LB has no runtime API; server state cannot be carried over")
+    return tuple(notes)

@@ -1,0 +1,1 @@
+"""Topology files: YAML safety, reading, values and rules, and the frozen model they produce."""

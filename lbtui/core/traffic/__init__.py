@@ -1,0 +1,1 @@
+"""The bounded traffic generator and its per-server tally."""

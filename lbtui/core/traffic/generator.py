@@ -1,0 +1,278 @@
+"""A bounded HTTP load generator that tallies which server answered each request.
+
+`TrafficGenerator(spec).start()` runs worker threads that pace requests to
+`spec.rate` per second until `spec.count` requests were sent or `spec.duration_s`
+elapsed (whichever comes first; both are always bounded), or until `stop()`.
+`tally()` returns a frozen `TrafficTally` at any moment. Only loopback and the lab
+range (198.18.0.0/15) are accepted as targets unless `allow_any_target` is set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from lbtui.core.errors import BadInput
+from lbtui.core.haproxy.config import SERVED_BY_HEADER
+from lbtui.core.traffic.tally import Tallier, TrafficTally
+
+TrafficMode = Literal["fresh", "keepalive"]
+MODES: tuple[TrafficMode, ...] = ("fresh", "keepalive")
+
+MAX_RATE = 2000.0
+MAX_DURATION_S = 600.0
+MAX_COUNT = MAX_RATE * MAX_DURATION_S
+MAX_CONNECTIONS = 64
+MAX_TIMEOUT_S = 60.0
+DEFAULT_RATE = 20.0
+DEFAULT_DURATION_S = 10.0
+
+#: Where tests and benchmarks may send load without an explicit override.
+ALLOWED_NETWORKS = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+    ipaddress.ip_network("198.18.0.0/15"),
+)
+
+_SERVED_BY_TEXT = re.compile(rb"served by\s+([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+#: Only the start of a body is searched for "served by": pages can be large.
+_BODY_SCAN_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class TrafficSpec:
+    """What load to send: where, how fast, how much, over which kind of connection."""
+
+    url: str
+    rate: float = DEFAULT_RATE
+    """Requests per second, 0 < rate <= MAX_RATE."""
+    duration_s: float | None = DEFAULT_DURATION_S
+    """Stop after this long; None means MAX_DURATION_S (a count must then be given)."""
+    count: int | None = None
+    """Stop after this many requests; None means as many as fit in the duration."""
+    mode: TrafficMode = "fresh"
+    """`fresh`: a new TCP connection per request; `keepalive`: `connections` pooled ones."""
+    connections: int = 4
+    """Worker threads, i.e. requests in flight at most (and pooled connections)."""
+    timeout_s: float = 5.0
+    recent_size: int = 50
+    """How many of the last responses the tally keeps, in order."""
+    allow_any_target: bool = False
+    """Send to addresses outside loopback and the lab range (the caller's responsibility)."""
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not 0 < self.rate <= MAX_RATE:
+            problems.append(f"rate {self.rate:g}: must be > 0 and <= {MAX_RATE:g} requests/s")
+        if self.duration_s is not None and not 0 < self.duration_s <= MAX_DURATION_S:
+            problems.append(
+                f"duration {self.duration_s:g}: must be > 0 and <= {MAX_DURATION_S:g} s"
+            )
+        if self.count is not None and not 0 < self.count <= MAX_COUNT:
+            problems.append(f"count {self.count}: must be > 0 and <= {MAX_COUNT:.0f}")
+        if self.duration_s is None and self.count is None:
+            problems.append("give a duration or a count: the load must be bounded")
+        if self.mode not in MODES:
+            problems.append(f"mode {self.mode!r}: must be one of {', '.join(MODES)}")
+        if not 1 <= self.connections <= MAX_CONNECTIONS:
+            problems.append(f"connections {self.connections}: must be 1..{MAX_CONNECTIONS}")
+        if not 0 < self.timeout_s <= MAX_TIMEOUT_S:
+            problems.append(f"timeout {self.timeout_s:g}: must be > 0 and <= {MAX_TIMEOUT_S:g} s")
+        if not 1 <= self.recent_size <= 10_000:
+            problems.append(f"recent_size {self.recent_size}: must be 1..10000")
+        if problems:
+            raise BadInput("invalid traffic settings:\n" + "\n".join(problems))
+
+    @property
+    def deadline_s(self) -> float:
+        """The run's time bound, in seconds from its start."""
+        return self.duration_s if self.duration_s is not None else MAX_DURATION_S
+
+    @property
+    def max_requests(self) -> int:
+        """The run's count bound."""
+        by_time = int(self.rate * self.deadline_s) + 1
+        return min(self.count, by_time) if self.count is not None else by_time
+
+
+def check_target(url: str, allow_any: bool = False) -> None:
+    """Refuse URLs that are not http(s) or, unless `allow_any`, point outside the lab range."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"traffic target {url!r}: must be an http:// or https:// URL with a host")
+    if allow_any:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError) as error:
+        raise BadInput(
+            f"traffic target {url!r}: cannot resolve {parts.hostname}: {error}"
+        ) from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not any(address in network for network in ALLOWED_NETWORKS):
+            allowed = ", ".join(str(n) for n in ALLOWED_NETWORKS)
+            raise BadInput(
+                f"traffic target {url!r} resolves to {address}, outside {allowed}: "
+                "lbtui sends load only to loopback and lab addresses unless explicitly allowed"
+            )
+
+
+def served_by(response: httpx.Response) -> str | None:
+    """The server that answered: the LB's header, else "served by NAME" in the page."""
+    header: str | None = response.headers.get(SERVED_BY_HEADER)
+    if header:
+        return header.strip()
+    match = _SERVED_BY_TEXT.search(response.content[:_BODY_SCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None
+
+
+class TrafficGenerator:
+    """Sends paced, bounded HTTP load from worker threads and tallies the outcomes."""
+
+    def __init__(self, spec: TrafficSpec, transport: httpx.BaseTransport | None = None) -> None:
+        check_target(spec.url, spec.allow_any_target)
+        self.spec = spec
+        self._transport = transport
+        self._tallier = Tallier(spec.url, spec.mode, spec.rate, spec.recent_size)
+        self._stop = threading.Event()
+        self._slot_lock = threading.Lock()
+        self._next_slot = 0
+        self._start = 0.0
+        self._threads: list[threading.Thread] = []
+        self._alive = 0
+        self._alive_lock = threading.Lock()
+        self._finished = threading.Event()
+        self._end_reason: str | None = None
+
+    def start(self) -> None:
+        """Start the workers; returns at once."""
+        if self._threads:
+            raise RuntimeError("a TrafficGenerator runs once; make a new one")
+        self._start = time.monotonic()
+        self._tallier.start()
+        self._alive = self.spec.connections
+        for index in range(self.spec.connections):
+            thread = threading.Thread(
+                target=self._worker, name=f"lbtui-traffic-{index}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def stop(self, timeout: float | None = None) -> TrafficTally:
+        """Stop sending, wait for the requests in flight (bounded by their timeout)."""
+        with self._slot_lock:
+            if self._end_reason is None:
+                self._end_reason = "stopped"
+        self._stop.set()
+        bound = self.spec.timeout_s + 1.0 if timeout is None else timeout
+        deadline = time.monotonic() + bound
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        # Workers still blocked past their timeout are abandoned (daemon threads).
+        self._tallier.finish(self._end_reason or "stopped")
+        return self.tally()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends by itself (or `timeout`); True when it ended."""
+        return self._finished.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        """True while workers are sending."""
+        return bool(self._threads) and not self._finished.is_set()
+
+    def tally(self) -> TrafficTally:
+        """The counts so far, frozen."""
+        return self._tallier.snapshot()
+
+    def __enter__(self) -> TrafficGenerator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _claim_slot(self) -> float | None:
+        """The send time of the next request, or None when the run is over."""
+        with self._slot_lock:
+            if self._end_reason is not None:
+                return None
+            at = self._start + self._next_slot / self.spec.rate
+            if self._next_slot >= self.spec.max_requests:
+                self._end_reason = "count reached"
+            elif max(at, time.monotonic()) - self._start >= self.spec.deadline_s:
+                self._end_reason = "duration elapsed"
+            else:
+                self._next_slot += 1
+                return at
+            return None
+
+    def _client(self) -> httpx.Client:
+        timeout = httpx.Timeout(self.spec.timeout_s)
+        if self.spec.mode == "keepalive":
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            headers: dict[str, str] = {}
+        else:
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=0)
+            headers = {"Connection": "close"}
+        return httpx.Client(
+            timeout=timeout,
+            limits=limits,
+            headers=headers,
+            transport=self._transport,
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    def _worker(self) -> None:
+        try:
+            with self._client() as client:
+                while not self._stop.is_set():
+                    at = self._claim_slot()
+                    if at is None:
+                        break
+                    delay = at - time.monotonic()
+                    if delay > 0 and self._stop.wait(delay):
+                        break
+                    self._send(client)
+        finally:
+            with self._alive_lock:
+                self._alive -= 1
+                last = self._alive == 0
+            if last:
+                self._tallier.finish(self._end_reason or "stopped")
+                self._finished.set()
+
+    def _send(self, client: httpx.Client) -> None:
+        self._tallier.sent()
+        began = time.monotonic()
+        try:
+            response = client.get(self.spec.url)
+        except httpx.HTTPError as error:
+            self._tallier.errored(type(error).__name__)
+            return
+        self._tallier.answered(response.status_code, served_by(response), time.monotonic() - began)
+
+
+def run_traffic(spec: TrafficSpec, transport: httpx.BaseTransport | None = None) -> TrafficTally:
+    """Run a whole bounded load to its end and return the final tally."""
+    generator = TrafficGenerator(spec, transport)
+    generator.start()
+    generator.wait(spec.deadline_s + spec.timeout_s + 5.0)
+    return generator.stop()

@@ -1,0 +1,1 @@
+"""Where the dashboard's data comes from: service protocols, real services, pollers, messages."""

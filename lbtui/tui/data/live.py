@@ -1,0 +1,218 @@
+"""The real services: the core's gateway, container control, HAProxy stats and actions.
+
+Built by `lbtui.commands.dashboard` and handed to `make_app`; nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from lbtui.core import actions as core_actions
+from lbtui.core.control.servers import ServerAction, control_server
+from lbtui.core.docker.control import ContainerControl
+from lbtui.core.docker.hosts import DockerHosts
+from lbtui.core.errors import BadInput
+from lbtui.core.haproxy.credentials import StatsCredentials, resolve_stats_credentials
+from lbtui.core.haproxy.rates import RateHistory, compute_rates
+from lbtui.core.haproxy.stats import StatsClient, VipStats, vip_stats_url
+from lbtui.core.progress import Phase, ProgressEvent, Reporter
+from lbtui.core.redeploy.execute import execute_redeploy
+from lbtui.core.redeploy.plan import plan_redeploy
+from lbtui.core.topology.model import Topology
+from lbtui.core.topology.select import vip_url
+from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec
+from lbtui.tui.data.services import Services, Stream, TrafficRun
+from lbtui.tui.data.stats_view import ServerView, VipView
+
+
+class LiveStats:
+    """Polls each VIP's stats CSV and turns successive snapshots into rates and history."""
+
+    def __init__(self, topology: Callable[[], Topology], client: StatsClient | None = None) -> None:
+        self._topology = topology
+        self._client = client or StatsClient()
+        self._lock = threading.Lock()
+        self._previous: dict[str, VipStats] = {}
+        self._history: dict[str, RateHistory] = {}
+        self._credentials: dict[str, StatsCredentials] = {}
+
+    def poll(self, vip: str) -> VipView:
+        """The VIP's stats now; raises StatsUnavailable (or BadInput) when they cannot be read."""
+        topology = self._topology()
+        spec = topology.vips[vip]
+        credentials = self._credentials.get(vip)
+        if credentials is None:
+            credentials = self._credentials[vip] = resolve_stats_credentials(topology, spec)
+        stats = self._client.fetch(
+            vip_stats_url(topology, spec), credentials, spec.frontend_name, spec.haproxy_backend
+        )
+        with self._lock:
+            previous = self._previous.get(vip)
+            self._previous[vip] = stats
+            history = self._history.setdefault(vip, RateHistory())
+            sample = compute_rates(previous, stats) if previous is not None else None
+            if sample is not None:
+                history.add(sample)
+            return _view(vip, stats, sample, history)
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._client.close()
+
+
+def _view(vip: str, stats: VipStats, sample: Any, history: RateHistory) -> VipView:
+    servers = []
+    for row in stats.servers:
+        rate = sample.server(row.svname) if sample is not None else None
+        servers.append(
+            ServerView(
+                name=row.svname,
+                status=row.status,
+                check_status=row.check_status,
+                check_code=str(row.check_code) if row.check_code is not None else "",
+                check_duration_ms=row.check_duration,
+                weight=row.weight or 0,
+                scur=row.scur,
+                stot=row.stot,
+                lbtot=row.lbtot,
+                rate=rate.per_second if rate is not None else 0.0,
+                hrsp_2xx=row.hrsp_2xx,
+                hrsp_5xx=row.hrsp_5xx,
+                share=rate.share if rate is not None else 0.0,
+                history=history.series(row.svname),
+            )
+        )
+    front = stats.frontend
+    return VipView(
+        vip=vip,
+        reachable=True,
+        polled_at=stats.fetched_at,
+        frontend_scur=front.scur if front is not None else 0,
+        frontend_stot=front.stot if front is not None else 0,
+        frontend_rate=sample.frontend_per_second if sample is not None else 0.0,
+        servers=tuple(servers),
+    )
+
+
+class EventsAsStream:
+    """The gateway's event stream, as the dashboard's `Stream`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._stream)
+
+    def close(self) -> None:
+        """End the stream."""
+        self._stream.close()
+
+
+class LiveDocker:
+    """The gateway as the dashboard's DockerSource (snapshots and events)."""
+
+    def __init__(self, hosts: DockerHosts) -> None:
+        self._hosts = hosts
+
+    def snapshot_host(self, name: str) -> Any:
+        """The host's state now."""
+        return self._hosts.snapshot_host(name)
+
+    def events(self, name: str) -> Stream:
+        """The host's Docker events."""
+        return EventsAsStream(self._hosts.events(name))
+
+
+class LiveActions:
+    """The core's actions over the gateway; redeploy re-reads the topology file first."""
+
+    def __init__(self, topology: Topology, hosts: DockerHosts) -> None:
+        self._topology = topology
+        self._hosts = hosts
+
+    def topology(self) -> Topology:
+        """The topology as last read."""
+        return self._topology
+
+    def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
+        """Run one action; return the plan's text for `plan`."""
+        topology, hosts = self._topology, self._hosts
+        if action in core_actions.STEP_FUNCTIONS or action == "apply":
+            step = None if action == "apply" else action
+            core_actions.apply(hosts, topology, reporter, step=step)
+            return None
+        if action == "plan":
+            changes = core_actions.plan(hosts, topology)
+            lines = [change.describe() for change in changes]
+            pending = sum(1 for change in changes if change.changes)
+            return "\n".join([*lines, f"plan: {pending} change(s), {len(lines) - pending} kept"])
+        if action == "teardown":
+            core_actions.teardown(hosts, topology, reporter)
+            return None
+        if action == "redeploy":
+            return self._redeploy(reporter, vip)
+        raise BadInput(f"unknown action {action!r}")
+
+    def _redeploy(self, reporter: Reporter, vip: str | None) -> str | None:
+        """Re-read the topology file, show the plan and the config diff, then redeploy."""
+        if vip is None:
+            raise BadInput("redeploy needs a VIP")
+        source = self._topology.source
+        if source is None:
+            raise BadInput("this topology was not read from a file: nothing to re-read")
+        plan = plan_redeploy(Path(source), vip, self._hosts)
+        for line in [*plan.describe(), *plan.diff.splitlines()]:
+            reporter(ProgressEvent(Phase.STARTED, "redeploy", vip, plan.vip.host, line))
+        result = execute_redeploy(plan, self._hosts, reporter)
+        self._topology = plan.topology
+        return result.describe()
+
+
+class LiveTraffic:
+    """The core's traffic generator against a VIP's published address."""
+
+    def __init__(self, topology: Callable[[], Topology]) -> None:
+        self._topology = topology
+
+    def start(self, vip: str) -> TrafficRun:
+        """A bounded run at the core's default rate and duration."""
+        topology = self._topology()
+        generator = TrafficGenerator(TrafficSpec(url=vip_url(topology, topology.vips[vip])))
+        generator.start()
+        return generator
+
+
+class LiveServers:
+    """The core's runtime server control, inside the VIP's LB container."""
+
+    def __init__(self, topology: Callable[[], Topology], hosts: DockerHosts) -> None:
+        self._topology = topology
+        self._hosts = hosts
+
+    def control(
+        self, vip: str, server: str, action: str, weight: int | None, reporter: Reporter
+    ) -> str:
+        """Apply the change; what HAProxy accepted, as one line."""
+        spec = self._topology().vips[vip]
+        change = control_server(self._hosts, spec, server, ServerAction(action), weight, reporter)
+        return change.describe()
+
+
+def live_services(topology: Topology) -> Services:
+    """Services for a topology against its real hosts."""
+    hosts = DockerHosts(topology)
+    actions = LiveActions(topology, hosts)
+    stats = LiveStats(actions.topology)
+    return Services(
+        docker=LiveDocker(hosts),
+        control=ContainerControl(hosts),
+        stats=stats,
+        actions=actions,
+        traffic=LiveTraffic(actions.topology),
+        servers=LiveServers(actions.topology, hosts),
+        notices=tuple(hosts.warnings),
+        closers=(stats.close, hosts.close),
+    )

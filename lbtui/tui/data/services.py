@@ -1,0 +1,142 @@
+"""What the dashboard needs from the outside world, as protocols; `cli` builds the real ones.
+
+The app never builds a Docker client or an HTTP client itself: it is handed an
+object for each of these seams, so tests and the snapshot apps can hand it fakes.
+Every method here may block; the app calls them only from thread workers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lbtui.core.docker.snapshots import HostSnapshot
+from lbtui.core.progress import Reporter
+from lbtui.core.topology.model import Topology
+from lbtui.core.traffic.tally import TrafficTally
+from lbtui.tui.data.stats_view import VipView
+
+#: Actions the dashboard can run, in the order apply runs the first four.
+ACTION_NAMES: tuple[str, ...] = (
+    "overlay",
+    "backends",
+    "lb",
+    "bridge",
+    "apply",
+    "plan",
+    "redeploy",
+    "teardown",
+)
+
+
+class Stream(Protocol):
+    """A blocking iterator that another thread can close to end it."""
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def close(self) -> None:
+        """Stop the stream; a thread blocked in it returns."""
+
+
+class DockerSource(Protocol):
+    """Reads the state of the Docker hosts."""
+
+    def snapshot_host(self, name: str) -> HostSnapshot:
+        """The host's state now; `reachable=False` with `error` when it does not answer."""
+
+    def events(self, name: str) -> Stream:
+        """The host's Docker events (raw event dicts) as they happen."""
+
+
+class ContainerControl(Protocol):
+    """Drives and inspects single containers, networks and hosts."""
+
+    def stop(self, host: str, container: str) -> None:
+        """Stop a container."""
+
+    def start(self, host: str, container: str) -> None:
+        """Start a container."""
+
+    def kill(self, host: str, container: str) -> None:
+        """Kill a container (SIGKILL)."""
+
+    def inspect_container(self, host: str, container: str) -> Mapping[str, Any]:
+        """Docker's inspect data of a container."""
+
+    def inspect_network(self, host: str, network: str) -> Mapping[str, Any]:
+        """Docker's inspect data of a network."""
+
+    def host_info(self, host: str) -> Mapping[str, Any]:
+        """Docker's `info` of a host."""
+
+    def logs(self, host: str, container: str, tail: int) -> Stream:
+        """The container's last `tail` log lines, then new ones as they come (str lines)."""
+
+
+class StatsSource(Protocol):
+    """Reads one VIP's HAProxy statistics."""
+
+    def poll(self, vip: str) -> VipView:
+        """The VIP's stats now, with rates from the previous poll; raise when unreachable."""
+
+
+class ActionRunner(Protocol):
+    """Runs the core's actions (the same functions as the headless CLI)."""
+
+    def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
+        """Run one of ACTION_NAMES; return a text to show (e.g. the plan), raise on failure."""
+
+    def topology(self) -> Topology:
+        """The topology as the actions see it now (redeploy re-reads the file)."""
+
+
+class TrafficRun(Protocol):
+    """A bounded load run against a VIP, already started."""
+
+    def tally(self) -> TrafficTally:
+        """What the run did so far (cheap: an in-memory copy)."""
+
+    def stop(self) -> object:
+        """End the run early."""
+
+
+class TrafficSource(Protocol):
+    """Starts the built-in traffic generator against a VIP."""
+
+    def start(self, vip: str) -> TrafficRun:
+        """Start a bounded run (the default rate and duration) against the VIP."""
+
+
+class ServerControl(Protocol):
+    """Runtime control of one server of a VIP (HAProxy's runtime API, no reload)."""
+
+    def control(
+        self, vip: str, server: str, action: str, weight: int | None, reporter: Reporter
+    ) -> str:
+        """Drain, disable, enable or re-weight the server; a line saying what was done."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the app is handed: one object per seam."""
+
+    docker: DockerSource
+    control: ContainerControl
+    stats: StatsSource
+    actions: ActionRunner
+    traffic: TrafficSource | None = None
+    """The traffic generator; None where there is none (the key then says so)."""
+    servers: ServerControl | None = None
+    """Runtime server control; None where there is none."""
+    clock: Callable[[], float] = field(default=time.time)
+    """The wall clock; the snapshot tests freeze it."""
+    notices: tuple[str, ...] = ()
+    """Warnings to show when the app starts (e.g. a host reached without TLS)."""
+    closers: tuple[Callable[[], None], ...] = ()
+
+    def close(self) -> None:
+        """Release clients and connections (after the app exits)."""
+        for close in self.closers:
+            close()

@@ -1,0 +1,46 @@
+"""Fetches the pollers run in their threads: a failure becomes an unreachable snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lbtui.core.docker.snapshots import HostSnapshot
+from lbtui.tui.data.messages import HostPolled, StatsPolled
+from lbtui.tui.data.services import DockerSource, StatsSource
+from lbtui.tui.data.stats_view import VipView
+
+
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+def fetch_host(
+    docker: DockerSource, name: str, url: str, clock: Callable[[], float]
+) -> Callable[[], HostPolled]:
+    """A fetch for one host's poller."""
+
+    def fetch() -> HostPolled:
+        try:
+            snapshot = docker.snapshot_host(name)
+        except Exception as error:  # shown in the hosts pane; the poller retries
+            snapshot = HostSnapshot(
+                name=name, url=url, reachable=False, polled_at=clock(), error=_reason(error)
+            )
+        return HostPolled(snapshot)
+
+    return fetch
+
+
+def fetch_stats(
+    stats: StatsSource, vip: str, clock: Callable[[], float]
+) -> Callable[[], StatsPolled]:
+    """A fetch for one VIP's stats poller."""
+
+    def fetch() -> StatsPolled:
+        try:
+            view = stats.poll(vip)
+        except Exception as error:  # shown in the VIP pane; the poller retries
+            view = VipView(vip=vip, reachable=False, polled_at=clock(), error=_reason(error))
+        return StatsPolled(view)
+
+    return fetch
