@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 
 def reference_topology(ports: tuple[int, int] = (80, 80)) -> Topology:
-    """The recipe's topology (RECIPE.md), with the backends' ports adjustable."""
+    """The reference topology (docs/recipe.md), with the backends' ports adjustable."""
     backends = {
         "web1": Backend("web1", "docker2", "lbtui/web:lab", "presentation_backend", ports[0]),
         "web2": Backend("web2", "docker3", "lbtui/web:lab", "presentation_backend", ports[1]),
