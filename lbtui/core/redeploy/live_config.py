@@ -81,7 +81,6 @@ def check_and_reload(
     vip = plan.vip
     endpoints = endpoints_of(plan.new_model)
     state_file = plan.new_model.global_settings.server_state_file
-
     deadline = time.monotonic() + RESOLVE_TIMEOUT_S
     while True:
         result = exec_in(
