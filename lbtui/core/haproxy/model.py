@@ -104,10 +104,6 @@ class Backend:
     """Response header set to the name of the server that answered."""
     servers: tuple[Server, ...]
 
-    def server(self, name: str) -> Server | None:
-        """The server called `name`, if this backend has one."""
-        return next((s for s in self.servers if s.name == name), None)
-
 
 @dataclass(frozen=True)
 class HaproxyConfig:
