@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
+from lbtui.core.topology.limits import server_name
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.stats_view import VipView
 
@@ -231,7 +232,11 @@ def path_hops(
     for member in vip.servers:
         backend = topology.backends[member.backend]
         state, hop = _container_hop(hosts, backend.host, backend.name)
-        server = stats.server(backend.name) if stats is not None and stats.reachable else None
+        server = (
+            stats.server(server_name(backend.name))
+            if stats is not None and stats.reachable
+            else None
+        )
         lb_view = ""
         if server is not None:
             lb_view = f", LB: {server.status}"
