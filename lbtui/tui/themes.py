@@ -118,7 +118,10 @@ def load_themes(directory: Path | Traversable, source: str = THEME_DIR) -> Theme
     entries: list[LoadedTheme] = []
     problems: list[str] = []
     if not directory.is_dir():
-        return ThemeSet((), (f"theme directory {directory} not found",))
+        state = (
+            "is not a folder" if isinstance(directory, Path) and directory.exists() else "not found"
+        )
+        return ThemeSet((), (f"theme directory {directory} {state}",))
     try:
         files = sorted(
             (entry for entry in directory.iterdir() if entry.name.endswith(".yaml")),

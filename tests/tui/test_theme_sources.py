@@ -113,3 +113,10 @@ def test_themes_verb_lists_name_source_and_file(
     assert lines[0].split() == ["dark", "user", str(config / "lbtui" / "themes" / "dark.yaml")]
     assert lines[2].split()[:2] == ["light", "bundled"]
     assert "bad.yaml skipped" in captured.err
+
+
+def test_a_user_themes_path_that_is_a_file_is_reported(config: Path) -> None:
+    _write(config / "lbtui", "themes", "not a folder")
+    found = discover_themes()
+    assert found.names == ["dark", "high-contrast", "light"]
+    assert found.problems == (f"theme directory {config / 'lbtui' / 'themes'} is not a folder",)
