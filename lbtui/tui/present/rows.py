@@ -148,7 +148,7 @@ def _roles(topology: Topology) -> dict[tuple[str, str], str]:
 def _container_row(container: ContainerSnapshot, role: str) -> Row:
     networks = ", ".join(a.network for a in container.attachments) or "-"
     ips = ", ".join(a.ip for a in container.attachments if a.ip) or "-"
-    ports = ", ".join(f"{p.host_port}->{p.container_port}/{p.protocol}" for p in container.ports)
+    ports = ", ".join(container.port_mappings)
     return (
         container.host,
         container.name,
