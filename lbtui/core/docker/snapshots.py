@@ -100,15 +100,3 @@ class HostSnapshot:
     def containers_running(self) -> int:
         """How many containers are running."""
         return sum(1 for container in self.containers if container.running)
-
-
-@dataclass(frozen=True)
-class ClusterSnapshot:
-    """Every host of a topology at one moment."""
-
-    hosts: tuple[HostSnapshot, ...]
-    taken_at: float
-
-    def host(self, name: str) -> HostSnapshot | None:
-        """The snapshot of the named host, if it was polled."""
-        return next((host for host in self.hosts if host.name == name), None)
