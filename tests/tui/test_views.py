@@ -75,6 +75,19 @@ def test_host_rows_say_unreachable_with_the_reason_and_age() -> None:
     assert rows["docker1"][6] == "<5s ago" and rows["docker2"][6] == "never"
 
 
+def test_a_stopped_daemons_reason_is_shown_whole_and_a_longer_one_cut() -> None:
+    stopped = (
+        "no Docker socket at /run/lbtui/presentation/docker2.sock "
+        "(socket missing: is the daemon running?)"
+    )
+    hosts = deployed_hosts()
+    hosts["docker2"] = HostSnapshot("docker2", "unix:///x", False, 0.0, error=stopped)
+    hosts["docker3"] = HostSnapshot("docker3", "unix:///y", False, 0.0, error="x" * 150)
+    rows = views.host_rows(reference_topology(), hosts, {}, FROZEN_NOW)
+    assert rows["docker2"][2] == f"NO: {stopped}"
+    assert rows["docker3"][2] == "NO: " + "x" * (views.REASON_WIDTH - 1) + "…"
+
+
 def test_path_marks_a_down_server_bad() -> None:
     from tests.tui.snapshot_apps.fake import reference_stats
 
