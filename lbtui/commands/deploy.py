@@ -71,11 +71,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         done = apply(hosts, topology, output.progress_printer(console), step=args.step)
-    finally:
-        hosts.close()
     changed = [c for c in done if c.changes]
     if changed:
         console.print(
@@ -89,11 +86,8 @@ def _apply(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         changes = plan(hosts, topology)
-    finally:
-        hosts.close()
     for change in changes:
         console.print(_plan_line(change))
     pending = sum(1 for c in changes if c.changes)
@@ -109,12 +103,9 @@ def _plan_line(change: Change) -> str:
 def _teardown(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         report = output.progress_printer(console)
         done = teardown(hosts, topology, report, leave_swarm=args.leave_swarm)
-    finally:
-        hosts.close()
     removed = sum(1 for c in done if c.changes)
     console.print(f"[green]teardown:[/] {removed} resource(s) removed")
     return 0
@@ -123,11 +114,8 @@ def _teardown(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         status = collect_status(hosts, topology)
-    finally:
-        hosts.close()
     if args.json:
         print(json.dumps(status.to_json(), indent=2))
     else:

@@ -33,8 +33,7 @@ def _redeploy(args: argparse.Namespace) -> int:
     if not (args.yes or args.plan or sys.stdin.isatty()):
         raise BadInput("redeploy needs confirmation: run it in a terminal, or add --yes or --plan")
     # Loaded once here only to build the gateway; plan_redeploy re-reads and validates it.
-    hosts = output.open_hosts(load_topology(args.topology, check_files=True), console)
-    try:
+    with output.open_hosts(load_topology(args.topology, check_files=True), console) as hosts:
         plan = plan_redeploy(args.topology, args.vip, hosts)
         show_plan(console, plan)
         if args.plan or not plan.changes_anything:
@@ -43,8 +42,6 @@ def _redeploy(args: argparse.Namespace) -> int:
             console.print("nothing changed")
             return 0
         result = execute_redeploy(plan, hosts, output.progress_printer(console))
-    finally:
-        hosts.close()
     console.print(f"[green]{escape(result.describe())}[/]")
     return 0
 

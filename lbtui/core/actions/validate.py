@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
-from lbtui.core.docker.hosts import ContainerRequest
 from lbtui.core.errors import ActionFailed, ConfigRejected
 from lbtui.core.haproxy.check import CheckResult, parse_check_output
 from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
