@@ -15,9 +15,9 @@ class CommandModule(Protocol):
 
 
 def _modules() -> list[ModuleType]:
-    from lbtui.commands import dashboard, deploy, lab, redeploy, server, traffic
+    from lbtui.commands import dashboard, deploy, fault, lab, redeploy, server, traffic
 
-    return [lab, deploy, traffic, server, redeploy, dashboard]
+    return [lab, deploy, traffic, server, redeploy, fault, dashboard]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()
