@@ -6,9 +6,19 @@ from types import ModuleType
 
 
 def _modules() -> list[ModuleType]:
-    from lbtui.commands import dashboard, deploy, lab, redeploy, samples, server, themes, traffic
+    from lbtui.commands import (
+        dashboard,
+        deploy,
+        fault,
+        lab,
+        redeploy,
+        samples,
+        server,
+        themes,
+        traffic,
+    )
 
-    return [lab, deploy, traffic, server, redeploy, dashboard, themes, samples]
+    return [lab, deploy, traffic, server, redeploy, fault, dashboard, themes, samples]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()
