@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lbtui.tui.data.services import RedeployPreview
-from lbtui.tui.present.diff_text import LineKind, diff_line_kind, preview_lines
+from lbtui.tui.present.diff_text import LineKind, diff_line_kind, diff_size, preview_lines
 
 
 def test_each_diff_line_has_its_kind() -> None:
@@ -22,6 +22,7 @@ def test_the_summary_comes_first_and_an_unchanged_config_says_so() -> None:
         (LineKind.SUMMARY, "  recreate the LB container"),
         (LineKind.CONTEXT, "config unchanged"),
     ]
+    assert diff_size(preview) == "config unchanged"
     changed = RedeployPreview("shop", ("VIP shop",), "--- running\n+++ new\n+x")
     assert [kind for kind, _ in preview_lines(changed)] == [
         LineKind.SUMMARY,
@@ -29,3 +30,4 @@ def test_the_summary_comes_first_and_an_unchanged_config_says_so() -> None:
         LineKind.FILE,
         LineKind.ADDED,
     ]
+    assert diff_size(changed) == "+1 -0 config lines"

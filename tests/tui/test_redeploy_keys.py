@@ -56,7 +56,7 @@ async def test_preview_key_shows_the_diff_and_changes_nothing() -> None:
         assert "stats auth admin:***" in text and "seamless reload" in text
         await wait_for(pilot, lambda: "preview presentation" in _events(app), "the finish")
         events = _events(app)
-        assert "plan of presentation: +1 -0 config lines, shown in the diff pane" in events
+        assert "plan of presentation: +1 -0 config lines, in the diff pane" in events
         # Nothing ran: no step progress, and the diff is not repeated as event lines.
         assert "started" not in events and "done    " not in events
         assert "server web3" not in events

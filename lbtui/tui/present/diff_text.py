@@ -37,3 +37,11 @@ def preview_lines(preview: RedeployPreview) -> list[tuple[LineKind, str]]:
     if not preview.diff:
         return [*lines, (LineKind.CONTEXT, "config unchanged")]
     return lines + [(diff_line_kind(line), line) for line in preview.diff.splitlines()]
+
+
+def diff_size(preview: RedeployPreview) -> str:
+    """`+1 -0 config lines`, or `config unchanged`: one line for the events pane."""
+    kinds = [diff_line_kind(line) for line in preview.diff.splitlines()]
+    if not kinds:
+        return "config unchanged"
+    return f"+{kinds.count(LineKind.ADDED)} -{kinds.count(LineKind.REMOVED)} config lines"

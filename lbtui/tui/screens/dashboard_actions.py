@@ -16,6 +16,7 @@ from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import ActionFinished, ActionProgressed, RedeployPlanned
 from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task, TrafficRun
 from lbtui.tui.keys import Command, Runs, ScreenAction
+from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
@@ -131,17 +132,13 @@ class DashboardActions(Screen[None]):
         self.diff_view.preview = preview
         self.diff_pane.border_title = f"Redeploy diff: {preview.vip}  (Esc closes)"
         self.add_class("-diff")
-        lines = preview.diff.splitlines()
-        added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
-        removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
-        changes = f"+{added} -{removed} config lines" if lines else "config unchanged"
-        self.log_event("lbtui", f"plan of {preview.vip}: {changes}, shown in the diff pane")
+        self.log_event("lbtui", f"plan of {preview.vip}: {diff_size(preview)}, in the diff pane")
 
     def action_close_diff(self) -> None:
         """Escape: hide the diff pane (a navigation key, like Escape in the filter bar)."""
         if self.has_class("-diff"):
             self.remove_class("-diff")
-            if self.focused is self.diff_view:
+            if self.focused is not None and self.diff_pane in self.focused.ancestors_with_self:
                 self.containers_table.focus()
 
     def ask_teardown(self) -> None:

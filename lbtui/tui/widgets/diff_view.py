@@ -17,8 +17,11 @@ from lbtui.tui.data.services import RedeployPreview
 from lbtui.tui.present.diff_text import LineKind, preview_lines
 
 
-class DiffView(Widget, can_focus=True):
-    """A redeploy preview; empty until a redeploy or a preview shows one."""
+class DiffView(Widget):
+    """A redeploy preview; empty until a redeploy or a preview shows one.
+
+    Not focusable: the scroll container around it takes the focus and the scroll keys.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"diff-view--{kind.value}" for kind in LineKind}
 
