@@ -70,5 +70,6 @@ def show_plan(console: Console, plan: RedeployPlan) -> None:
 
 
 def _confirm(console: Console, plan: RedeployPlan) -> bool:
-    answer = console.input("apply this redeploy? [y/N] ")
+    # markup=False: "[y/N]" would otherwise be read as a style tag and vanish from the prompt.
+    answer = console.input("apply this redeploy? [y/N] ", markup=False)
     return answer.strip().lower() in ("y", "yes")
