@@ -187,6 +187,7 @@ class _Terminal(io.StringIO):
 def test_the_cli_shows_the_diff_asks_and_only_then_reloads(
     ref: Deployed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # Rich wraps at the terminal's width: no wrap in a line
     ref.write()
     execute_redeploy(plan_redeploy(ref.path, VIP, ref.hosts), ref.hosts)
     before = _live_config(ref)
