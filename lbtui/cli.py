@@ -27,6 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
             "Build, watch and redeploy load-balanced container services across "
             "several Docker hosts."
         ),
+        epilog=(
+            "With no COMMAND, or a topology file first, lbtui opens the dashboard: "
+            "lbtui [TOPOLOGY] [--theme NAME] [--theme-dir DIR]. Without TOPOLOGY it uses the "
+            "reference topology shipped with lbtui (`lbtui samples` lists and copies the "
+            "samples). Themes: bundled, then ~/.config/lbtui/themes ($XDG_CONFIG_HOME), then "
+            "--theme-dir; `lbtui themes` lists them."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"lbtui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

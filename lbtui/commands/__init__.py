@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 from types import ModuleType
-from typing import Protocol
-
-
-class CommandModule(Protocol):
-    """What a command module provides."""
-
-    def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        """Add this module's sub-commands, each with `handler` set in its defaults."""
 
 
 def _modules() -> list[ModuleType]:
-    from lbtui.commands import dashboard, deploy, lab, redeploy, server, traffic
+    from lbtui.commands import (
+        dashboard,
+        deploy,
+        fault,
+        lab,
+        redeploy,
+        samples,
+        server,
+        themes,
+        traffic,
+    )
 
-    return [lab, deploy, traffic, server, redeploy, dashboard]
+    return [lab, deploy, traffic, server, redeploy, fault, dashboard, themes, samples]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()

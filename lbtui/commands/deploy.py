@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from lbtui.commands import output
+from lbtui.commands.samples import topology_file
 from lbtui.core.actions import Change, Step, apply, collect_status, plan, teardown
 from lbtui.core.actions.status import TopologyStatus
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import Topology
+from lbtui.resources import REFERENCE_TOPOLOGY
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -21,7 +24,7 @@ Handler = Callable[[argparse.Namespace], int]
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add validate, plan, apply, status and teardown."""
     verbs: list[tuple[str, str, Handler]] = [
-        ("validate", "check a topology file; contacts no host", _validate),
+        ("validate", "check a topology file (default: the packaged reference); no host", _validate),
         ("plan", "show what apply would do, changing nothing", _plan),
         ("apply", "bring the hosts to the topology (overlay, backends, LB, bridge)", _apply),
         ("status", "hosts, networks, containers and VIPs of a topology", _status),
@@ -29,7 +32,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ]
     for name, help_text, handler in verbs:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
-        parser.add_argument("topology", metavar="TOPOLOGY", help="the topology YAML file")
+        if name == "validate":
+            parser.add_argument(
+                "topology",
+                metavar="TOPOLOGY",
+                nargs="?",
+                type=Path,
+                help=f"the topology YAML file (default: the packaged {REFERENCE_TOPOLOGY})",
+            )
+        else:
+            parser.add_argument("topology", metavar="TOPOLOGY", help="the topology YAML file")
         parser.set_defaults(handler=handler)
         if name == "apply":
             parser.add_argument(
@@ -48,9 +60,10 @@ def _load(args: argparse.Namespace) -> Topology:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    topology = _load(args)
+    with topology_file(args.topology) as path:
+        topology = load_topology(path, check_files=True)
     output.console().print(
-        f"[green]valid:[/] {escape(args.topology)}: topology {escape(topology.name)}, "
+        f"[green]valid:[/] {escape(str(path))}: topology {escape(topology.name)}, "
         f"{len(topology.hosts)} hosts, {len(topology.networks)} networks, "
         f"{len(topology.backends)} backends, {len(topology.vips)} VIPs"
     )
@@ -60,11 +73,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         done = apply(hosts, topology, output.progress_printer(console), step=args.step)
-    finally:
-        hosts.close()
     changed = [c for c in done if c.changes]
     if changed:
         console.print(
@@ -78,11 +88,8 @@ def _apply(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         changes = plan(hosts, topology)
-    finally:
-        hosts.close()
     for change in changes:
         console.print(_plan_line(change))
     pending = sum(1 for c in changes if c.changes)
@@ -98,12 +105,9 @@ def _plan_line(change: Change) -> str:
 def _teardown(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         report = output.progress_printer(console)
         done = teardown(hosts, topology, report, leave_swarm=args.leave_swarm)
-    finally:
-        hosts.close()
     removed = sum(1 for c in done if c.changes)
     console.print(f"[green]teardown:[/] {removed} resource(s) removed")
     return 0
@@ -112,11 +116,8 @@ def _teardown(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         status = collect_status(hosts, topology)
-    finally:
-        hosts.close()
     if args.json:
         print(json.dumps(status.to_json(), indent=2))
     else:

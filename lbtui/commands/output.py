@@ -6,7 +6,8 @@ message and its exit code, for all verbs alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
@@ -43,8 +44,9 @@ def print_warnings(out: Console, warnings: Iterable[str]) -> None:
         out.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
-def open_hosts(topology: Topology, out: Console) -> DockerHosts:
-    """The topology's Docker hosts gateway, after printing its connection warnings."""
-    hosts = DockerHosts(topology)
-    print_warnings(out, hosts.warnings)
-    return hosts
+@contextmanager
+def open_hosts(topology: Topology, out: Console) -> Iterator[DockerHosts]:
+    """The topology's Docker hosts gateway, after printing its warnings; closed on leaving."""
+    with DockerHosts(topology) as hosts:
+        print_warnings(out, hosts.warnings)
+        yield hosts

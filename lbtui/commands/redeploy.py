@@ -35,8 +35,7 @@ def _redeploy(args: argparse.Namespace) -> int:
         raise BadInput("redeploy needs confirmation: run it in a terminal, or add --yes or --plan")
     confirm: Confirm = decline if args.plan else accept if args.yes else partial(_confirm, console)
     # Loaded once here only to build the gateway; the flow re-reads and validates it.
-    hosts = output.open_hosts(load_topology(args.topology, check_files=True), console)
-    try:
+    with output.open_hosts(load_topology(args.topology, check_files=True), console) as hosts:
         done = redeploy_flow(
             args.topology,
             args.vip,
@@ -45,8 +44,6 @@ def _redeploy(args: argparse.Namespace) -> int:
             confirm=confirm,
             report=output.progress_printer(console),
         )
-    finally:
-        hosts.close()
     if done.outcome is Outcome.DONE:
         console.print(f"[green]{escape(done.describe())}[/]")
     elif done.outcome is Outcome.DECLINED and not args.plan:

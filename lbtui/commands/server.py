@@ -38,11 +38,8 @@ def _server(args: argparse.Namespace) -> int:
     vip = select_vip(topology, args.vip)
     server_command(vip, args.server, action, args.weight)  # bad input exits before any host call
     console = Console(highlight=False)
-    hosts = output.open_hosts(topology, console)
-    try:
+    with output.open_hosts(topology, console) as hosts:
         hosts.require_reachable([vip.host])
         change = control_server(hosts, vip, args.server, action, args.weight)
-    finally:
-        hosts.close()
     console.print(f"[green]done[/] {escape(change.describe())} ({escape(change.command)})")
     return 0

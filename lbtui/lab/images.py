@@ -1,4 +1,4 @@
-"""The lab's two images, built offline from the machine's own binaries.
+"""The lab's images, built offline from the machine's own binaries.
 
 Each rootfs is a tar made in memory and imported with `docker import`'s
 changes (CMD, ENV, LABEL). The label carries a digest of the inputs (the
@@ -24,6 +24,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 from requests.exceptions import RequestException
 
 from lbtui.core.errors import LabError
+from lbtui.core.faults.model import DEFAULT_HELPER_IMAGE
 from lbtui.lab.plan import HostPlan, LabPlan
 from lbtui.lab.status import engine_client
 from lbtui.lab.steps import Steps
@@ -33,6 +34,9 @@ RECIPE_VERSION = "1"
 DIGEST_LABEL = "org.lbtui.lab.digest"
 WEB_IMAGE = "lbtui/web:lab"
 HAPROXY_IMAGE = "lbtui/haproxy:lab"
+FAULT_HELPER_IMAGE = DEFAULT_HELPER_IMAGE
+#: The helper's own binaries; busybox must not shadow them with its applets of these names.
+HELPER_TOOLS = ("iptables", "tc", "ip")
 HAPROXY_CONFIG_DIR = "usr/local/etc/haproxy"
 IMPORT_TIMEOUT = 120
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -152,16 +156,64 @@ def haproxy_recipe(
     return make_recipe(HAPROXY_IMAGE, entries, changes)
 
 
+def fault_helper_recipe(
+    tools: dict[str, Path],
+    libraries: list[str],
+    extensions: list[Path],
+    busybox: Path,
+    applets: list[str],
+) -> Recipe:
+    """`lbtui/fault-helper:lab`: iptables, tc and ip with their libraries, busybox for `sleep`.
+
+    It runs for a few seconds sharing a target's network namespace (see
+    `lbtui.core.faults.netns`); `tools` maps each tool's name to its real binary
+    (iptables is the xtables multi-binary, which acts by the name it is called with).
+    """
+    entries = _base(busybox, [a for a in applets if a not in HELPER_TOOLS])
+    for name, binary in sorted(tools.items()):
+        entries.append(Entry(f"usr/sbin/{binary.name}", source=binary))
+        if binary.name != name:
+            entries.append(Entry(f"usr/sbin/{name}", link=binary.name))
+    entries += [Entry(lib.lstrip("/"), source=Path(lib).resolve()) for lib in libraries]
+    # iptables loads its matches (comment, statistic) from this directory at run time.
+    entries += [Entry(str(ext).lstrip("/"), source=ext.resolve()) for ext in extensions]
+    changes = [f"ENV {PATH_ENV}", 'CMD ["sleep", "60"]']
+    return make_recipe(FAULT_HELPER_IMAGE, entries, changes)
+
+
+def _helper_inputs() -> tuple[dict[str, Path], list[str], list[Path]]:
+    tools: dict[str, Path] = {}
+    for tool in HELPER_TOOLS:
+        found = which(tool)
+        if found is None:
+            raise LabError(f"{tool} is missing: apt-get install iptables iproute2")
+        tools[tool] = Path(found).resolve()
+    libraries = sorted(
+        {lib for binary in tools.values() for lib in parse_ldd(run(["ldd", str(binary)]).stdout)}
+    )
+    xtables = next(
+        (Path(lib).resolve().parent / "xtables" for lib in libraries if "libxtables" in lib), None
+    )
+    if xtables is None or not xtables.is_dir():
+        raise LabError("iptables' extension directory (xtables) was not found")
+    return tools, libraries, sorted(xtables.glob("*.so"))
+
+
 @lru_cache(maxsize=1)
 def lab_recipes() -> tuple[Recipe, ...]:
-    """Both recipes, from this machine's binaries."""
+    """Every recipe, from this machine's binaries."""
     busybox_path, haproxy_path = which("busybox"), which("haproxy")
     if busybox_path is None or haproxy_path is None:
         raise LabError("busybox or haproxy is missing: apt-get install haproxy busybox-static")
     busybox, haproxy = Path(busybox_path).resolve(), Path(haproxy_path).resolve()
     applets = run([str(busybox), "--list"]).stdout.split()
     libraries = parse_ldd(run(["ldd", str(haproxy)]).stdout)
-    return (web_recipe(busybox, applets), haproxy_recipe(haproxy, libraries, busybox, applets))
+    tools, helper_libraries, extensions = _helper_inputs()
+    return (
+        web_recipe(busybox, applets),
+        haproxy_recipe(haproxy, libraries, busybox, applets),
+        fault_helper_recipe(tools, helper_libraries, extensions, busybox, applets),
+    )
 
 
 def _parents(path: str) -> list[str]:

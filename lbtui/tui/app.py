@@ -21,7 +21,7 @@ from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.dashboard_actions import ACTIONS_GROUP
 from lbtui.tui.screens.help import HelpScreen, binding_lines, key_text
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.themes import ThemeSet, default_themes_dir, load_themes
+from lbtui.tui.themes import BUNDLED, ThemeSet, default_themes_dir, load_themes
 
 DEFAULT_THEME = "dark"
 
@@ -109,9 +109,19 @@ def make_app(
     theme: str = DEFAULT_THEME,
     refresh: RefreshSettings | None = None,
     themes_dir: Path | None = None,
+    themes: ThemeSet | None = None,
 ) -> LbtuiApp:
-    """The app for a topology and its services; the CLI and the tests both build it here."""
-    theme_set = load_themes(themes_dir or default_themes_dir())
+    """The app for a topology and its services; the CLI and the tests both build it here.
+
+    `themes` is what the CLI discovered (bundled, the user's, `--theme-dir`); without it the
+    themes of `themes_dir` alone, else the bundled ones, so tests never see a user's files.
+    """
+    if themes is not None:
+        theme_set = themes
+    elif themes_dir is not None:
+        theme_set = load_themes(themes_dir)
+    else:
+        theme_set = load_themes(default_themes_dir(), BUNDLED)
     known = [*theme_set.names, *BUILTIN_THEMES]
     if theme not in known:
         choices = ", ".join(known) or "none loaded"

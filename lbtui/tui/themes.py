@@ -1,16 +1,24 @@
-"""Themes are data: YAML files in `themes/` become `textual.theme.Theme` objects.
+"""Themes are data: YAML files become `textual.theme.Theme` objects.
 
-A broken file is reported and skipped; it never stops the app from starting.
+Three places, later ones overriding a theme of the same name: the themes bundled
+in the package, the user's folder (`$XDG_CONFIG_HOME/lbtui/themes`, by default
+`~/.config/lbtui/themes`), and a folder given with `--theme-dir`. A broken file
+is reported and skipped; it never stops the app from starting.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from textual.theme import Theme
+
+from lbtui.core.errors import BadInput
+from lbtui.resources import bundled_themes
 
 #: Keys a theme file may set, besides `name`, `dark` and `variables`.
 COLOR_KEYS = (
@@ -29,23 +37,48 @@ COLOR_KEYS = (
 ALLOWED_KEYS = frozenset({"name", "dark", "variables", *COLOR_KEYS})
 MAX_THEME_BYTES = 64 * 1024
 
+BUNDLED = "bundled"
+USER = "user"
+THEME_DIR = "--theme-dir"
 
-def default_themes_dir() -> Path:
-    """`themes/` next to the package (a source checkout or an editable install)."""
-    return Path(__file__).resolve().parent.parent.parent / "themes"
+
+def default_themes_dir() -> Traversable:
+    """The themes bundled in the package."""
+    return bundled_themes()
+
+
+def user_themes_dir() -> Path:
+    """`$XDG_CONFIG_HOME/lbtui/themes`, else `~/.config/lbtui/themes` (relative values ignored)."""
+    config = os.environ.get("XDG_CONFIG_HOME", "")
+    base = Path(config) if os.path.isabs(config) else Path.home() / ".config"
+    return base / "lbtui" / "themes"
+
+
+@dataclass(frozen=True)
+class LoadedTheme:
+    """A theme and where it came from: its source (bundled, user, --theme-dir) and file."""
+
+    theme: Theme
+    source: str
+    path: str
 
 
 @dataclass(frozen=True)
 class ThemeSet:
     """The themes that loaded, and one message per file that did not."""
 
-    themes: tuple[Theme, ...] = ()
+    entries: tuple[LoadedTheme, ...] = ()
     problems: tuple[str, ...] = field(default=())
+
+    @property
+    def themes(self) -> tuple[Theme, ...]:
+        """The loaded themes."""
+        return tuple(entry.theme for entry in self.entries)
 
     @property
     def names(self) -> list[str]:
         """Names of the loaded themes."""
-        return [theme.name for theme in self.themes]
+        return [entry.theme.name for entry in self.entries]
 
 
 def parse_theme(data: Any) -> Theme:
@@ -80,21 +113,53 @@ def parse_theme(data: Any) -> Theme:
     return theme
 
 
-def load_themes(directory: Path) -> ThemeSet:
-    """Every `*.yaml` theme in `directory`, in name order; broken ones become problems."""
-    themes: list[Theme] = []
+def load_themes(directory: Path | Traversable, source: str = THEME_DIR) -> ThemeSet:
+    """Every `*.yaml` theme in `directory`, in file name order; broken ones become problems."""
+    entries: list[LoadedTheme] = []
     problems: list[str] = []
     if not directory.is_dir():
-        return ThemeSet((), (f"theme directory {directory} not found",))
-    for path in sorted(directory.glob("*.yaml")):
+        state = (
+            "is not a folder" if isinstance(directory, Path) and directory.exists() else "not found"
+        )
+        return ThemeSet((), (f"theme directory {directory} {state}",))
+    try:
+        files = sorted(
+            (entry for entry in directory.iterdir() if entry.name.endswith(".yaml")),
+            key=lambda entry: entry.name,
+        )
+    except OSError as error:
+        return ThemeSet((), (f"theme directory {directory} unreadable: {error}",))
+    for path in files:
         try:
-            if path.stat().st_size > MAX_THEME_BYTES:
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_THEME_BYTES + 1)
+            if len(raw) > MAX_THEME_BYTES:
                 raise ValueError(f"larger than {MAX_THEME_BYTES} bytes")
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            themes.append(parse_theme(data))
+            data = yaml.safe_load(raw.decode("utf-8"))
+            entries.append(LoadedTheme(parse_theme(data), source, str(path)))
         except yaml.MarkedYAMLError as error:
             line = error.problem_mark.line + 1 if error.problem_mark is not None else "?"
             problems.append(f"theme file {path} skipped: line {line}: {error.problem}")
         except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as error:
             problems.append(f"theme file {path} skipped: {error}")
-    return ThemeSet(tuple(themes), tuple(problems))
+    return ThemeSet(tuple(entries), tuple(problems))
+
+
+def discover_themes(theme_dir: Path | None = None) -> ThemeSet:
+    """Bundled themes, then the user's, then `theme_dir`'s; a later theme replaces a same name.
+
+    The user's folder is optional; a `theme_dir` asked for on the command line must exist.
+    """
+    if theme_dir is not None and not theme_dir.is_dir():
+        raise BadInput(f"theme directory {theme_dir} not found (--theme-dir)")
+    layers = [load_themes(bundled_themes(), BUNDLED)]
+    user = user_themes_dir()
+    if user.exists():
+        layers.append(load_themes(user, USER))
+    if theme_dir is not None:
+        layers.append(load_themes(theme_dir, THEME_DIR))
+    by_name: dict[str, LoadedTheme] = {}
+    for layer in layers:
+        by_name.update((entry.theme.name, entry) for entry in layer.entries)
+    entries = tuple(by_name[name] for name in sorted(by_name))
+    return ThemeSet(entries, tuple(problem for layer in layers for problem in layer.problems))

@@ -1,4 +1,4 @@
-"""apply/plan/teardown of the reference topology (RECIPE.md) on the real lab."""
+"""apply/plan/teardown of the reference topology (docs/recipe.md) on the real lab."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The gateway's read side on the real lab: cluster snapshots of an applied topology, events."""
+"""The gateway's read side on the real lab: host snapshots of an applied topology, events."""
 
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ def test_cluster_snapshot_shows_the_applied_topology(
     hosts = DockerHosts(topology)
     try:
         apply(hosts, topology)
-        cluster = hosts.snapshot_cluster()
+        cluster = {name: hosts.snapshot_host(name) for name in topology.hosts}
     finally:
         teardown(hosts, topology, leave_swarm=True)
         hosts.close()
-    docker1, docker2 = cluster.host("docker1"), cluster.host("docker2")
+    docker1, docker2 = cluster.get("docker1"), cluster.get("docker2")
     assert docker1 is not None and docker2 is not None
-    assert all(h.reachable and h.engine_version for h in cluster.hosts)
+    assert all(h.reachable and h.engine_version for h in cluster.values())
     assert (docker1.swarm_state, docker1.swarm_role) == ("active", "manager")
     assert (docker2.swarm_role, docker2.swarm_cluster_id) == ("worker", None)
     assert docker1.swarm_cluster_id

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from lbtui.core.docker.hosts import DockerHosts
 from lbtui.core.errors import LabError
-from lbtui.lab import LabSpec
+from lbtui.core.topology.model import Host, Topology
+from lbtui.lab import LabSpec, LabStatus, lab_status, lab_up
 from lbtui.lab.daemons import start
 from lbtui.lab.plan import host_plan
+from lbtui.lab.processes import wait_gone
+from lbtui.tui.present.rows import host_rows
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +58,33 @@ def test_not_root_is_refused_with_a_message() -> None:
     assert result.returncode == 1
     assert "needs root" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_stopped_or_killed_daemon_is_explained_in_words(
+    lab: LabStatus, lab_spec: LabSpec
+) -> None:
+    # The pids as the lab records them now: an earlier test may have restarted a daemon.
+    now = lab_status(lab_spec)
+    stopped, killed = now.host("docker2"), now.host("docker3")
+    assert stopped.pid is not None and killed.pid is not None
+    hosts_of = {h.name: Host(h.name, h.socket_url) for h in (stopped, killed)}
+    topology = Topology("gone", hosts_of, {}, {}, {})
+    try:
+        with DockerHosts(topology) as hosts:
+            # Clients open while the daemons run, as the dashboard's are when one goes away.
+            assert all(hosts.snapshot_host(name).reachable for name in hosts_of)
+            os.kill(stopped.pid, signal.SIGTERM)  # stopped: dockerd removes its socket
+            os.kill(killed.pid, signal.SIGKILL)  # killed: the socket file is left behind
+            assert wait_gone([stopped.pid, killed.pid], 60.0) == set()
+            snapshots = {name: hosts.snapshot_host(name) for name in hosts_of}
+    finally:
+        lab_up(lab_spec)  # brings both daemons back for the tests that follow
+    stopped_path = stopped.socket_url.removeprefix("unix://")
+    killed_path = killed.socket_url.removeprefix("unix://")
+    missing = f"no Docker socket at {stopped_path} (socket missing: is the daemon running?)"
+    assert snapshots["docker2"].error == missing
+    assert (snapshots["docker3"].error or "").startswith(
+        f"nothing listens on {killed_path} (connection refused"
+    )
+    rows = host_rows(topology, snapshots, {}, time.time())
+    assert rows["docker2"][2] == f"NO: {missing}"

@@ -10,11 +10,20 @@ import pytest
 
 from lbtui.cli import main
 from lbtui.core.topology.select import vip_url
-from lbtui.core.traffic.generator import TrafficMode, TrafficSpec, run_traffic
+from lbtui.core.traffic.generator import TrafficGenerator, TrafficMode, TrafficSpec
+from lbtui.core.traffic.tally import TrafficTally
 from lbtui.lab import LabStatus
 from tests.integration.redeploy_support import VIP, Deployed, deployed_reference
 
 pytestmark = pytest.mark.integration
+
+
+def run_traffic(spec: TrafficSpec) -> TrafficTally:
+    """A whole bounded run through the generator's public API, as `lbtui traffic` drives it."""
+    generator = TrafficGenerator(spec)
+    generator.start()
+    generator.wait(spec.deadline_s + spec.timeout_s + 5.0)
+    return generator.stop()
 
 
 @pytest.fixture(scope="module")

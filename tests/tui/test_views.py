@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from lbtui.cli import main
 from lbtui.core.docker.hosts import HostEvent
+from lbtui.core.docker.parse import container_from_list
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.errors import BadInput
 from lbtui.tui.data.stats_view import ServerView
@@ -29,6 +31,31 @@ def test_container_rows_mark_members_and_planned_ones() -> None:
     assert rows["docker3/web2"][8] == "○ backend"
 
 
+def test_a_port_docker_lists_for_ipv4_and_ipv6_is_shown_once() -> None:
+    # `GET /containers/json` of `docker run -p 8090:80 -p 8091:81` on an engine with IPv6:
+    # one entry per address family; a port published on IPv4 alone has one entry.
+    item = {
+        "Id": "f00dfeed0000",
+        "Names": ["/haproxy"],
+        "Image": "lbtui/haproxy:lab",
+        "State": "running",
+        "Status": "Up 2 minutes",
+        "Ports": [
+            {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": 8090, "Type": "tcp"},
+            {"IP": "::", "PrivatePort": 80, "PublicPort": 8090, "Type": "tcp"},
+            {"IP": "0.0.0.0", "PrivatePort": 81, "PublicPort": 8091, "Type": "tcp"},
+            {"IP": "::", "PrivatePort": 81, "PublicPort": 8092, "Type": "tcp"},
+            {"PrivatePort": 9000, "Type": "tcp"},
+        ],
+    }
+    hosts = deployed_hosts()
+    container = container_from_list("docker1", item)
+    hosts["docker1"] = dataclasses.replace(hosts["docker1"], containers=(container,))
+    rows = views.container_rows(reference_topology(), hosts)
+    assert len(container.ports) == 4  # the snapshot keeps what Docker said
+    assert rows["docker1/haproxy"][7] == "8090->80/tcp, 8091->81/tcp, 8092->81/tcp"
+
+
 def test_networks_merge_an_overlay_across_hosts_and_show_planned_ones() -> None:
     rows = views.network_rows(reference_topology(), deployed_hosts())
     overlay = rows["net/presentation_backend"]
@@ -46,6 +73,19 @@ def test_host_rows_say_unreachable_with_the_reason_and_age() -> None:
     rows = views.host_rows(reference_topology(), hosts, last_ok, FROZEN_NOW)
     assert rows["docker2"][2] == "NO: refused"
     assert rows["docker1"][6] == "<5s ago" and rows["docker2"][6] == "never"
+
+
+def test_a_stopped_daemons_reason_is_shown_whole_and_a_longer_one_cut() -> None:
+    stopped = (
+        "no Docker socket at /run/lbtui/presentation/docker2.sock "
+        "(socket missing: is the daemon running?)"
+    )
+    hosts = deployed_hosts()
+    hosts["docker2"] = HostSnapshot("docker2", "unix:///x", False, 0.0, error=stopped)
+    hosts["docker3"] = HostSnapshot("docker3", "unix:///y", False, 0.0, error="x" * 150)
+    rows = views.host_rows(reference_topology(), hosts, {}, FROZEN_NOW)
+    assert rows["docker2"][2] == f"NO: {stopped}"
+    assert rows["docker3"][2] == "NO: " + "x" * (views.REASON_WIDTH - 1) + "…"
 
 
 def test_path_marks_a_down_server_bad() -> None:

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import pytest
 
+from lbtui.core.errors import RuntimeFailure
 from lbtui.core.haproxy.config import EMPTY_SERVER_STATE, RenderOptions, render_config
 from lbtui.core.haproxy.credentials import StatsCredentials
 from lbtui.core.topology.model import Backend, PoolMember, StatsPage, Topology, Vip
@@ -31,7 +32,7 @@ T = TypeVar("T")
 
 
 def reference_topology(ports: tuple[int, int] = (80, 80)) -> Topology:
-    """The recipe's topology (RECIPE.md), with the backends' ports adjustable."""
+    """The reference topology (docs/recipe.md), with the backends' ports adjustable."""
     backends = {
         "web1": Backend("web1", "docker2", "lbtui/web:lab", "presentation_backend", ports[0]),
         "web2": Backend("web2", "docker3", "lbtui/web:lab", "presentation_backend", ports[1]),
@@ -115,6 +116,25 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 15.0) ->
     raise AssertionError(
         f"timed out after {timeout}s waiting for {what} (last error: {last_error})"
     )
+
+
+def send_command(socket_path: str, command: str, timeout: float = 5.0) -> str:
+    """Send one command line to a local runtime API unix socket; the full answer.
+
+    Only the tests talk to a socket on this machine; lbtui reaches the socket inside
+    an LB container through `control.channel`.
+    """
+    chunks: list[bytes] = []
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(socket_path)
+            conn.sendall(command.encode("utf-8") + b"\n")
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot use HAProxy runtime socket {socket_path}: {exc}") from exc
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 @dataclass

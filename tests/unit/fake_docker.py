@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from lbtui.core.docker.hosts import ContainerRequest
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.parse import SwarmState
 from lbtui.core.docker.snapshots import (
     Attachment,

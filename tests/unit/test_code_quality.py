@@ -1,4 +1,4 @@
-"""ruff (lint and format) and mypy --strict run clean over the project (STYLE.md, habit 12)."""
+"""ruff (lint and format) and mypy --strict run clean over the project."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The core and the lab must never import the UI (see STYLE.md, habit 1)."""
+"""The core and the lab must never import the UI (docs/architecture.md, "Layers")."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from lbtui.core.errors import BadInput
+from lbtui.core.haproxy.check import parse_check_output
 from lbtui.core.haproxy.config import (
     EMPTY_SERVER_STATE,
     RenderOptions,
     config_diff,
     config_hash,
-    parse_check_output,
     render_config,
 )
 from lbtui.core.haproxy.credentials import StatsCredentials

@@ -21,14 +21,11 @@ from lbtui.core.haproxy.runtime import (
     batch,
     check_set_reply,
     parse_servers_state,
-    parse_show_stat,
-    send_command,
     server_state_file_content,
     set_server_state,
     set_server_weight,
-    show_servers_state,
-    show_stat,
 )
+from lbtui.core.haproxy.stats import parse_stats_csv
 from lbtui.core.topology.model import PoolMember
 from tests.unit._dns_stub import DnsStub
 from tests.unit._haproxy_helpers import (
@@ -36,6 +33,7 @@ from tests.unit._haproxy_helpers import (
     free_port,
     listening,
     local_lb,
+    send_command,
     start_httpd,
     stop_process,
     wait_for,
@@ -53,9 +51,6 @@ def test_commands_are_built_exactly() -> None:
     assert set_server_state(BACKEND, "web1", "ready").endswith("state ready")
     assert set_server_weight(BACKEND, "web2", 0) == "set server pres_containers/web2 weight 0"
     assert set_server_weight(BACKEND, "web2", 256).endswith("weight 256")
-    assert show_servers_state() == "show servers state"
-    assert show_servers_state(BACKEND) == "show servers state pres_containers"
-    assert show_stat() == "show stat"
     assert batch("show stat", "show servers state") == "show stat; show servers state"
 
 
@@ -68,7 +63,6 @@ def test_commands_are_built_exactly() -> None:
         (lambda: set_server_weight(BACKEND, "web1", True), "0 to 256"),
         (lambda: set_server_state(BACKEND, "web1; shutdown sessions", "ready"), "server name"),
         (lambda: set_server_state("b\nshow", "web1", "ready"), "backend name"),
-        (lambda: show_servers_state("a b"), "backend name"),
         (lambda: batch("show stat", "x;y"), "cannot be batched"),
     ],
 )
@@ -114,11 +108,6 @@ def test_an_error_is_never_taken_for_a_servers_state(reply: str) -> None:
         server_state_file_content(reply)
 
 
-def test_send_command_to_a_missing_socket_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeFailure, match="cannot use HAProxy runtime socket"):
-        send_command(str(tmp_path / "nothing.sock"), "show info")
-
-
 def _run(lb: LocalLb, command: str) -> str:
     return send_command(str(lb.socket_path), command)
 
@@ -128,7 +117,7 @@ def _set(lb: LocalLb, command: str) -> None:
 
 
 def _server(lb: LocalLb, name: str) -> dict[str, str]:
-    rows = parse_show_stat(_run(lb, show_stat()))
+    rows = parse_stats_csv(_run(lb, "show stat"), source="show stat")
     row = next(r for r in rows if r.pxname == BACKEND and r.svname == name)
     return {"state": row.state, "weight": str(row.weight), "check": row.check_status}
 
@@ -152,7 +141,9 @@ def test_real_runtime_api_drain_maint_ready_and_weight(tmp_path: Path) -> None:
         _set(lb, set_server_state(BACKEND, "web2", "drain"))
         assert _server(lb, "web2")["state"] == "DRAIN"
         assert set(_served(lb, 6)) == {"web1"}
-        states = {s.server: s for s in parse_servers_state(_run(lb, show_servers_state(BACKEND)))}
+        states = {
+            s.server: s for s in parse_servers_state(_run(lb, f"show servers state {BACKEND}"))
+        }
         assert states["web2"].admin_state == "drain"
         assert states["web1"].admin_state == "ready"
 
@@ -198,7 +189,7 @@ def test_runtime_state_survives_a_reload_through_the_server_state_file(tmp_path:
         _wait_checked(lb)
         _set(lb, set_server_state(BACKEND, "web2", "drain"))
         _set(lb, set_server_weight(BACKEND, "web1", 7))
-        state = server_state_file_content(_run(lb, show_servers_state()))
+        state = server_state_file_content(_run(lb, "show servers state"))
         lb.state_path.write_text(state, encoding="utf-8")
         _reload(lb)
         assert _server(lb, "web2")["state"] == "DRAIN"
@@ -210,7 +201,7 @@ def test_a_weight_changed_in_the_config_wins_over_the_saved_state(tmp_path: Path
         _wait_checked(lb)
         _set(lb, set_server_weight(BACKEND, "web1", 7))
         lb.state_path.write_text(
-            server_state_file_content(_run(lb, show_servers_state())), encoding="utf-8"
+            server_state_file_content(_run(lb, "show servers state")), encoding="utf-8"
         )
         vip = replace(lb.vip, servers=(PoolMember("web1", 4), PoolMember("web2", 1)))
         lb.config_path.write_text(
@@ -243,7 +234,7 @@ def _moved_port_serves(lb: LocalLb, filter_ports: bool) -> bool:
         backends = dict(lb.topology.backends)
         backends["web1"] = replace(backends["web1"], port=port)
         topology = replace(lb.topology, backends=backends)
-        reply = _run(lb, show_servers_state())
+        reply = _run(lb, "show servers state")
         ports = server_ports(topology, lb.vip) if filter_ports else None
         lb.state_path.write_text(server_state_file_content(reply, ports), encoding="utf-8")
         lb.config_path.write_text(
@@ -275,12 +266,12 @@ def test_a_server_that_moved_to_a_new_address_is_resolved_afresh_on_reload(
         moved = _with_web1_on(lb, "127.0.0.2", lb.topology.backends["web1"].port)
         try:
             lb.state_path.write_text(
-                server_state_file_content(_run(lb, show_servers_state())), encoding="utf-8"
+                server_state_file_content(_run(lb, "show servers state")), encoding="utf-8"
             )
             # Like a backend container recreated with a new IP: its name now resolves elsewhere.
             lb.hosts_path.write_text("127.0.0.1 localhost web2\n127.0.0.2 web1\n", encoding="utf-8")
             _reload(lb)
-            states = {s.server: s for s in parse_servers_state(_run(lb, show_servers_state()))}
+            states = {s.server: s for s in parse_servers_state(_run(lb, "show servers state"))}
             assert states["web1"].address == "127.0.0.2"
             with httpx.Client() as http:
                 pages = [http.get(lb.frontend_url).text for _ in range(2)]
@@ -302,7 +293,7 @@ def test_resolvers_find_a_backend_that_comes_back_with_a_new_address(tmp_path: P
             dns.records["web1"] = "127.0.0.2"
 
             def web1_address() -> str | None:
-                states = parse_servers_state(_run(lb, show_servers_state()))
+                states = parse_servers_state(_run(lb, "show servers state"))
                 address = next(s.address for s in states if s.server == "web1")
                 return address if address == "127.0.0.2" else None
 

@@ -13,6 +13,7 @@ from lbtui.lab.images import (
     DIGEST_LABEL,
     HAPROXY_IMAGE,
     WEB_IMAGE,
+    fault_helper_recipe,
     haproxy_recipe,
     parse_ldd,
     render_tar,
@@ -117,3 +118,24 @@ def test_digest_follows_the_applet_list_and_differs_per_image(binaries: dict[str
 def test_the_digest_travels_as_a_label(binaries: dict[str, Path]) -> None:
     recipe = web_recipe(binaries["busybox"], ["sh"])
     assert f"LABEL {DIGEST_LABEL}={recipe.digest}" in recipe.import_changes()
+
+
+def test_fault_helper_has_its_tools_and_busybox_does_not_shadow_them(
+    binaries: dict[str, Path], tmp_path: Path
+) -> None:
+    multi = tmp_path / "xtables-nft-multi"
+    multi.write_bytes(b"binary xtables")
+    extension = tmp_path / "libxt_statistic.so"
+    extension.write_bytes(b"binary statistic")
+    tools = {"iptables": multi, "tc": binaries["haproxy"], "ip": binaries["busybox"]}
+    recipe = fault_helper_recipe(
+        tools, [str(binaries["libfoo.so.1"])], [extension], binaries["busybox"], ["sh", "tc", "ip"]
+    )
+    members = _members(render_tar(recipe))
+    assert recipe.tag == "lbtui/fault-helper:lab"
+    assert members["usr/sbin/iptables"].issym()
+    assert members["usr/sbin/iptables"].linkname == "xtables-nft-multi"
+    assert members["usr/sbin/xtables-nft-multi"].isfile()
+    assert "bin/tc" not in members and "bin/ip" not in members
+    assert members["bin/sh"].issym()
+    assert str(extension).lstrip("/") in members

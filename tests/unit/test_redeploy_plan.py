@@ -201,3 +201,37 @@ def test_servers_put_in_maintenance_at_run_time_are_expected_down() -> None:
     assert servers_in_maintenance(STATE, "pool") == {"web1"}
     assert servers_in_maintenance(STATE, "other") == set()
     assert servers_in_maintenance("", "pool") == set()
+
+
+def test_a_running_config_lbtui_did_not_write_is_replaced_not_guessed_at(
+    deployed: tuple[Topology, FakeDockerHosts],
+) -> None:
+    topology, fake = deployed
+    hand_made = b"global\n    maxconn 10\n\nlisten web\n    bind *:80\n    server web9 web9:80\n"
+    fake.put_files("docker1", "haproxy", {CONFIG_PATH: hand_made})
+    plan = plan_vip_redeploy(topology, topology.vips[VIP], fake)
+    assert plan.mode is RedeployMode.RELOAD
+    assert plan.running_model is None and plan.servers_removed == ()
+    assert [note for note in plan.notes if "replaced as a whole" in note] == [
+        "the running configuration is replaced as a whole: haproxy.cfg is not one lbtui "
+        "wrote: line 4: unexpected section 'listen web'"
+    ]
+    assert checks_changed(plan)
+    assert "+    server web1 web1:80" in plan.diff
+
+
+def test_a_running_config_without_runtime_api_is_noted(
+    deployed: tuple[Topology, FakeDockerHosts],
+) -> None:
+    topology, fake = deployed
+    running = fake.read_file("docker1", "haproxy", CONFIG_PATH)
+    assert running is not None
+    older = b"\n".join(
+        line for line in running.splitlines() if not line.strip().startswith(b"stats socket")
+    )
+    fake.put_files("docker1", "haproxy", {CONFIG_PATH: older + b"\n"})
+    plan = plan_vip_redeploy(topology, topology.vips[VIP], fake)
+    assert plan.running_model is not None
+    assert plan.running_model.server_names == ("web1", "web2")
+    assert "the running LB has no runtime API; server state cannot be carried over" in plan.notes
+    assert not checks_changed(plan)

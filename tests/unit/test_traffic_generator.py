@@ -15,9 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec, run_traffic
+from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec
+from lbtui.core.traffic.tally import TrafficTally
 
 BUSYBOX = shutil.which("busybox")
+
+
+def run_traffic(spec: TrafficSpec) -> TrafficTally:
+    """A whole bounded run through the generator's public API, as `lbtui traffic` drives it."""
+    generator = TrafficGenerator(spec)
+    generator.start()
+    generator.wait(spec.deadline_s + spec.timeout_s + 5.0)
+    return generator.stop()
 
 
 def _free_port() -> int:

@@ -8,8 +8,8 @@ from lbtui.core.actions.containers import container_change
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import backend_request
 from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
-from lbtui.core.docker.hosts import ContainerRequest
 from lbtui.core.progress import Reporter, ignore_progress
 from lbtui.core.topology.model import Topology
 

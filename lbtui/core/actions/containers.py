@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lbtui.core.actions.specs import spec_differences
 from lbtui.core.actions.steps import Change, Verdict
-from lbtui.core.docker.hosts import ContainerRequest
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.snapshots import ContainerSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.topology.model import LABEL_TOPOLOGY, Topology

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from lbtui.core.docker.hosts import ContainerRequest
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.topology.model import (
     LABEL_CONFIG_HASH,
     LABEL_SPEC_HASH,

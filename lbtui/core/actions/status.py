@@ -172,12 +172,7 @@ def _containers(topology: Topology, snapshots: dict[str, HostSnapshot]) -> list[
                 state=(found.state if found else "missing") if reachable else "unknown",
                 image=found.image if found else image,
                 networks=tuple(f"{a.network} {a.ip or ''}".strip() for a in attachments),
-                ports=tuple(
-                    dict.fromkeys(
-                        f"{p.host_port}->{p.container_port}/{p.protocol}"
-                        for p in (found.ports if found else ())
-                    )
-                ),
+                ports=found.port_mappings if found else (),
             )
         )
     return rows

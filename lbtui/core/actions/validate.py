@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import secrets
 
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
-from lbtui.core.docker.hosts import ContainerRequest
 from lbtui.core.errors import ActionFailed, ConfigRejected
-from lbtui.core.haproxy.config import (
-    CONFIG_PATH,
-    DEFAULT_OPTIONS,
-    EMPTY_SERVER_STATE,
-    CheckResult,
-    parse_check_output,
-)
+from lbtui.core.haproxy.check import CheckResult, parse_check_output
+from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
 from lbtui.core.topology.model import LABEL_VIP, Topology, Vip
 

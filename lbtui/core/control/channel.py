@@ -18,12 +18,13 @@ unix socket is only from inside its file system.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lbtui.core.docker.exec import ExecGateway, exec_in
 from lbtui.core.errors import ActionFailed
 from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS
+from lbtui.core.haproxy.config_text import ConfigUnreadable, parse
+from lbtui.core.haproxy.model import HaproxyConfig
 from lbtui.core.topology.model import Vip
 
 #: Seconds one runtime API command may take.
@@ -56,9 +57,6 @@ lbtui_runtime() {
 
 _SCRIPT = CLIENT_FUNCTION + 'lbtui_runtime "$@"\n'
 
-_STATS_SOCKET = re.compile(r"^\s*stats\s+socket\s+(\S+)", re.MULTILINE)
-_LOOPBACK_TCP = re.compile(r"^(?:ipv4@)?127\.0\.0\.1:(\d+)$")
-
 
 @dataclass(frozen=True)
 class RuntimeEndpoints:
@@ -73,17 +71,15 @@ class RuntimeEndpoints:
         return self.unix_path is not None or self.tcp_port is not None
 
 
+def endpoints_of(config: HaproxyConfig) -> RuntimeEndpoints:
+    """Where a configuration's runtime API listens: a unix path and/or a loopback TCP port."""
+    settings = config.global_settings
+    return RuntimeEndpoints(settings.runtime_socket, settings.runtime_tcp_port)
+
+
 def endpoints_from_config(text: str) -> RuntimeEndpoints:
-    """The `stats socket` lines of a haproxy.cfg: a unix path and/or a loopback TCP port."""
-    unix_path: str | None = None
-    tcp_port: int | None = None
-    for address in _STATS_SOCKET.findall(text):
-        tcp = _LOOPBACK_TCP.match(address)
-        if tcp is not None:
-            tcp_port = tcp_port or int(tcp.group(1))
-        elif address.startswith("/") or address.startswith("unix@"):
-            unix_path = unix_path or address.removeprefix("unix@")
-    return RuntimeEndpoints(unix_path, tcp_port)
+    """`endpoints_of` a haproxy.cfg text (ConfigUnreadable when lbtui did not write it)."""
+    return endpoints_of(parse(text))
 
 
 def running_endpoints(gateway: ExecGateway, vip: Vip) -> RuntimeEndpoints:
@@ -91,7 +87,13 @@ def running_endpoints(gateway: ExecGateway, vip: Vip) -> RuntimeEndpoints:
     data = gateway.read_file(vip.host, vip.container, CONFIG_PATH)
     if data is None:
         return RuntimeEndpoints(DEFAULT_OPTIONS.runtime_socket, None)
-    return endpoints_from_config(data.decode("utf-8", errors="replace"))
+    try:
+        return endpoints_from_config(data.decode("utf-8", errors="replace"))
+    except ConfigUnreadable as error:
+        raise ActionFailed(
+            f"LB {vip.container} on {vip.host}: its runtime API cannot be found, {error}; "
+            "redeploy the VIP to give it lbtui's configuration"
+        ) from error
 
 
 def runtime_command(

@@ -15,7 +15,6 @@ from lbtui.core.control.channel import runtime_command
 from lbtui.core.docker.exec import ExecGateway
 from lbtui.core.errors import ActionFailed, BadInput
 from lbtui.core.haproxy.runtime import (
-    MAX_WEIGHT,
     AdminState,
     RuntimeCommandFailed,
     check_set_reply,
@@ -23,6 +22,7 @@ from lbtui.core.haproxy.runtime import (
     set_server_weight,
 )
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
+from lbtui.core.topology.limits import WEIGHT_MAX, WEIGHT_MIN, server_name
 from lbtui.core.topology.model import Vip
 from lbtui.core.topology.select import select_server
 
@@ -63,15 +63,15 @@ class ServerChange:
 
 
 def server_command(vip: Vip, server: str, action: ServerAction, weight: int | None = None) -> str:
-    """The runtime API command line for `action` on `server` of `vip`."""
-    select_server(vip, server)
+    """The runtime API command line for `action` on `server` (an HAProxy server name) of `vip`."""
+    name = server_name(select_server(vip, server))
     if action is ServerAction.WEIGHT:
         if weight is None:
-            raise BadInput(f"the `weight` action needs a weight from 0 to {MAX_WEIGHT}")
-        return set_server_weight(vip.haproxy_backend, server, weight)
+            raise BadInput(f"the `weight` action needs a weight from {WEIGHT_MIN} to {WEIGHT_MAX}")
+        return set_server_weight(vip.haproxy_backend, name, weight)
     if weight is not None:
         raise BadInput(f"a weight goes only with the `weight` action, not `{action.value}`")
-    return set_server_state(vip.haproxy_backend, server, _STATE[action])
+    return set_server_state(vip.haproxy_backend, name, _STATE[action])
 
 
 def control_server(

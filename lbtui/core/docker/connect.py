@@ -1,6 +1,6 @@
 """Open one docker SDK client for one host: unix, TLS, insecure tcp or ssh, with short timeouts.
 
-The SDK is used here and in `hosts` only; everything else goes through the gateway.
+The SDK is used in `core.docker` only; everything else goes through the gateway.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
-import docker.errors
 import docker.tls
-import requests.exceptions
 
-from lbtui.core.errors import BadInput, HostUnreachable
+from lbtui.core.docker.errors import DOCKER_ERRORS, unreachable
+from lbtui.core.errors import BadInput
 from lbtui.core.topology.model import Host
 
 #: Seconds any one API call may take; image pulls and waits pass their own.
@@ -23,15 +22,6 @@ API_TIMEOUT_S = 30.0
 PING_TIMEOUT_S = 5.0
 #: The newest API version lbtui speaks; older daemons are met at theirs.
 NEWEST_API_VERSION = docker.constants.DEFAULT_DOCKER_API_VERSION
-
-#: Exceptions that mean "the host did not answer", as opposed to "it said no".
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    ConnectionError,
-    TimeoutError,
-    OSError,
-)
 
 
 @dataclass(frozen=True)
@@ -99,13 +89,11 @@ class HostLink:
 
     def ping(self) -> str:
         """The daemon's API version, or HostUnreachable naming the host, its URL and why."""
-        host = self.connection.host
         try:
             return str(self._pinger.version(api_version=False)["ApiVersion"])
-        except (docker.errors.DockerException, requests.exceptions.HTTPError) as error:
-            raise HostUnreachable(host.name, host.url, _reason(error, host.url)) from error
-        except CONNECTION_ERRORS as error:
-            raise HostUnreachable(host.name, host.url, _reason(error, host.url)) from error
+        except DOCKER_ERRORS as error:
+            # Even a refusal here (an HTTP error) means no usable engine at that URL.
+            raise unreachable(self.connection.host, error) from error
 
     def client(self) -> docker.DockerClient:
         """The host's client at the newest API version both sides speak (pings on first use)."""
@@ -130,16 +118,3 @@ class HostLink:
             if self._client is not None:
                 self._client.close()
                 self._client = None
-
-
-def _reason(error: BaseException, url: str) -> str:
-    text = str(error) or type(error).__name__
-    if "FileNotFoundError" in text or "No such file" in text:
-        if url.startswith("ssh://"):
-            return "no `ssh` client on PATH (Debian: apt install openssh-client)"
-        return "no Docker socket at that path (is the daemon running?)"
-    if "ConnectionRefused" in text or "Connection refused" in text:
-        return "connection refused (is the daemon running and listening there?)"
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-        return f"TLS handshake failed ({text})"
-    return text

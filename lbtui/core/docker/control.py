@@ -1,7 +1,7 @@
 """Drive and inspect single containers, networks and hosts through the gateway's clients.
 
 Used by the dashboard (stop/start/kill keys, the detail views). Every call blocks;
-Docker's errors become lbtui's: no answer -> HostUnreachable, a refusal -> ActionFailed.
+Docker's errors become lbtui's through `core.docker.errors`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 import docker
-import docker.errors
 
-from lbtui.core.docker.connect import CONNECTION_ERRORS
-from lbtui.core.errors import ActionFailed, HostUnreachable
+from lbtui.core.docker.errors import translated
 from lbtui.core.topology.model import Host
 
 #: Seconds `docker stop` waits for the process before it kills it.
@@ -62,21 +60,8 @@ class ContainerControl:
 
     @contextmanager
     def _call(self, host: str, what: str) -> Iterator[docker.DockerClient]:
-        spec = self._hosts.host(host)
-        try:
+        with translated(self._hosts.host(host), what):
             yield self._hosts.client(host)
-        except docker.errors.NotFound as error:
-            raise ActionFailed(f"could not {what} on {host}: it does not exist") from error
-        except docker.errors.APIError as error:
-            raise ActionFailed(
-                f"could not {what} on {host}: {error.explanation or error}"
-            ) from error
-        except docker.errors.DockerException as error:
-            raise HostUnreachable(spec.name, spec.url, str(error)) from error
-        except CONNECTION_ERRORS as error:
-            raise HostUnreachable(
-                spec.name, spec.url, str(error) or type(error).__name__
-            ) from error
 
     def stop(self, host: str, container: str) -> None:
         """Stop a container (SIGTERM, then SIGKILL after STOP_TIMEOUT_S)."""

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import docker
-import docker.errors
 
-from lbtui.core.docker.connect import CONNECTION_ERRORS
+from lbtui.core.docker.errors import translated
 from lbtui.core.docker.gateway import DockerGateway
-from lbtui.core.errors import ActionFailed, HostUnreachable
 
 
 class ExecGateway(DockerGateway, Protocol):
@@ -55,21 +53,11 @@ def exec_in(
     `exit_code=False` skips asking Docker for the exit code, for scripts that print
     their own outcome: on a busy host every API call counts when timing a reload.
     """
-    where = gateway.host(host)
-    try:
+    with translated(gateway.host(host), f"run {argv[0]} in {container}"):
         api = gateway.client(host).api
         created = api.exec_create(container, list(argv), stdout=True, stderr=True, user=user)
         out, err = api.exec_start(created["Id"], demux=True)
         code = api.exec_inspect(created["Id"]).get("ExitCode") if exit_code else None
-    except docker.errors.NotFound as error:
-        raise ActionFailed(f"container {container} on {host} does not exist") from error
-    except docker.errors.APIError as error:
-        detail = error.explanation or str(error)
-        raise ActionFailed(f"could not run {argv[0]} in {container} on {host}: {detail}") from error
-    except docker.errors.DockerException as error:
-        raise HostUnreachable(where.name, where.url, str(error)) from error
-    except CONNECTION_ERRORS as error:
-        raise HostUnreachable(where.name, where.url, str(error) or type(error).__name__) from error
     return ExecResult(
         exit_code=int(code) if code is not None else None,
         stdout=(out or b"").decode("utf-8", errors="replace"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from lbtui.core.docker.hosts import ContainerRequest
+from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.parse import SwarmState
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.topology.model import Host, Network

@@ -1,8 +1,9 @@
 """The gateway to a topology's Docker hosts: one lazy client per host, reachability, state, changes.
 
-Every call blocks (the UI calls it from threads). Docker's own errors become lbtui's:
-a host that does not answer -> HostUnreachable; a host that says no -> ActionFailed.
-Nothing outside this module and `connect` touches the docker SDK.
+Every call blocks (the UI calls it from threads). Docker's own errors become lbtui's
+through `core.docker.errors`: a host that does not answer -> HostUnreachable, with the
+reason in words; a host that says no -> ActionFailed. Nothing outside `core.docker`
+touches the docker SDK.
 """
 
 from __future__ import annotations
@@ -14,46 +15,28 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import docker
 import docker.errors
 import docker.types
+import requests.exceptions
 
-from lbtui.core.docker.connect import CONNECTION_ERRORS, HostLink, connection_for
+from lbtui.core.docker.connect import HostLink, connection_for
+from lbtui.core.docker.containers import ContainerRequest, create_container
+from lbtui.core.docker.errors import is_timeout, translated, unreachable
 from lbtui.core.docker.parse import (
     SwarmState,
     container_from_list,
     network_from_list,
     swarm_from_info,
 )
-from lbtui.core.docker.snapshots import (
-    ClusterSnapshot,
-    ContainerSnapshot,
-    HostSnapshot,
-    NetworkSnapshot,
-)
+from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.errors import ActionFailed, BadInput, HostUnreachable
 from lbtui.core.topology.model import Host, Network, Topology
 
 SWARM_PORT = 2377
-
-
-@dataclass(frozen=True)
-class ContainerRequest:
-    """What a container to create looks like (image, name, network, labels, ...)."""
-
-    name: str
-    image: str
-    network: str
-    labels: Mapping[str, str]
-    hostname: str | None = None
-    environment: Mapping[str, str] = field(default_factory=dict)
-    command: tuple[str, ...] | None = None
-    ports: Mapping[str, int] = field(default_factory=dict)
-    """Container port ("80/tcp") -> host port."""
-    restart_policy: str | None = "unless-stopped"
 
 
 @dataclass(frozen=True)
@@ -121,7 +104,7 @@ class DockerHosts:
                 try:
                     link = HostLink(self._connections[name])
                 except docker.errors.DockerException as error:
-                    raise HostUnreachable(host.name, host.url, str(error)) from error
+                    raise unreachable(host, error) from error
                 self._links[name] = link
             return link
 
@@ -135,6 +118,12 @@ class DockerHosts:
             for link in self._links.values():
                 link.close()
             self._links.clear()
+
+    def __enter__(self) -> DockerHosts:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # -- reachability --------------------------------------------------------------------------
 
@@ -191,13 +180,6 @@ class DockerHosts:
             containers=containers,
             networks=networks,
         )
-
-    def snapshot_cluster(self) -> ClusterSnapshot:
-        """Every host of the topology, polled in parallel."""
-        names = list(self.topology.hosts)
-        with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
-            hosts = tuple(pool.map(self.snapshot_host, names))
-        return ClusterSnapshot(hosts=hosts, taken_at=time.time())
 
     def events(self, name: str, filters: Mapping[str, Any] | None = None) -> EventStream:
         """A closable stream of the host's Docker events from now on."""
@@ -323,44 +305,8 @@ class DockerHosts:
 
     def create_container(self, name: str, request: ContainerRequest) -> str:
         """Create (not start) a container, pulling its image if the host lacks it; its ID."""
-        api = self.client(name).api
-        host_config = api.create_host_config(
-            port_bindings={port: host_port for port, host_port in request.ports.items()} or None,
-            restart_policy={"Name": request.restart_policy} if request.restart_policy else None,
-            network_mode=request.network,
-        )
-        arguments: dict[str, Any] = {
-            "image": request.image,
-            "name": request.name,
-            "hostname": request.hostname,
-            "environment": dict(request.environment) or None,
-            "command": list(request.command) if request.command else None,
-            "labels": dict(request.labels),
-            "ports": [int(port.split("/")[0]) for port in request.ports] or None,
-            "host_config": host_config,
-            "networking_config": api.create_networking_config(
-                {request.network: api.create_endpoint_config()}
-            ),
-        }
         with self._calls(name, f"create container {request.name}"):
-            try:
-                created = api.create_container(**arguments)
-            except docker.errors.ImageNotFound:
-                self._pull(name, request.image)
-                created = api.create_container(**arguments)
-        return str(created["Id"])
-
-    def _pull(self, name: str, image: str) -> None:
-        repository, _, tag = (
-            image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
-        )
-        try:
-            self.client(name).api.pull(repository, tag=tag or "latest")
-        except docker.errors.APIError as error:
-            raise ActionFailed(
-                f"image {image} is not on host {name} and could not be pulled: "
-                f"{error.explanation or error}"
-            ) from error
+            return create_container(self.client(name).api, name, request)
 
     def start_container(self, name: str, container: str) -> None:
         """Start a created or stopped container."""
@@ -403,7 +349,9 @@ class DockerHosts:
         with self._calls(name, f"wait for {container}"):
             try:
                 result = self.client(name).api.wait(container, timeout=timeout_s)
-            except CONNECTION_ERRORS as error:
+            except (requests.exceptions.RequestException, OSError) as error:
+                if not is_timeout(error):
+                    raise
                 raise ActionFailed(
                     f"container {container} on {name} did not finish within {timeout_s:.0f} s"
                 ) from error
@@ -412,15 +360,5 @@ class DockerHosts:
     @contextmanager
     def _calls(self, name: str, what: str) -> Iterator[None]:
         """Translate the SDK's errors for one operation on one host."""
-        host = self.host(name)
-        try:
+        with translated(self.host(name), what):
             yield
-        except docker.errors.APIError as error:
-            detail = error.explanation or str(error)
-            raise ActionFailed(f"could not {what} on {name}: {detail}") from error
-        except docker.errors.DockerException as error:
-            raise HostUnreachable(host.name, host.url, str(error)) from error
-        except CONNECTION_ERRORS as error:
-            raise HostUnreachable(
-                host.name, host.url, str(error) or type(error).__name__
-            ) from error

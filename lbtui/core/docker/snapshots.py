@@ -47,6 +47,17 @@ class ContainerSnapshot:
         """True while the container's process runs."""
         return self.state == "running"
 
+    @property
+    def port_mappings(self) -> tuple[str, ...]:
+        """`8090->80/tcp` once per mapping, in Docker's order.
+
+        Docker lists a port published on every address twice (0.0.0.0 and ::); both
+        say the same to a person. Mappings whose host ports differ stay distinct.
+        """
+        return tuple(
+            dict.fromkeys(f"{p.host_port}->{p.container_port}/{p.protocol}" for p in self.ports)
+        )
+
 
 @dataclass(frozen=True)
 class NetworkSnapshot:
@@ -89,15 +100,3 @@ class HostSnapshot:
     def containers_running(self) -> int:
         """How many containers are running."""
         return sum(1 for container in self.containers if container.running)
-
-
-@dataclass(frozen=True)
-class ClusterSnapshot:
-    """Every host of a topology at one moment."""
-
-    hosts: tuple[HostSnapshot, ...]
-    taken_at: float
-
-    def host(self, name: str) -> HostSnapshot | None:
-        """The snapshot of the named host, if it was polled."""
-        return next((host for host in self.hosts if host.name == name), None)

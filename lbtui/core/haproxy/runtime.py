@@ -1,9 +1,8 @@
 """HAProxy runtime API: build the commands lbtui sends to the stats socket, parse the answers.
 
-Pure functions, except `send_command`, which talks to a socket reachable from
-here (the tests; a socket inside a container is reached by the actions, e.g.
-with `docker exec`). Commands are one line each; `batch()` joins several with
-';', which the runtime API runs in order on one connection.
+Pure functions: the commands reach the socket inside the LB container through
+`control.channel` (`docker exec`). Commands are one line each; `batch()` joins
+several with ';', which the runtime API runs in order on one connection.
 
 Before a reload, the actions save `show servers state` into the file named by
 `server-state-file` (see config.RenderOptions) with
@@ -13,20 +12,15 @@ survive the reload.
 
 from __future__ import annotations
 
-import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from lbtui.core.errors import BadInput, RuntimeFailure
-from lbtui.core.haproxy.stats import StatsRow, parse_stats_csv
+from lbtui.core.topology.limits import HAPROXY_NAME, WEIGHT_MAX, WEIGHT_MIN
 
 AdminState = Literal["ready", "drain", "maint"]
 ADMIN_STATES: tuple[AdminState, ...] = ("ready", "drain", "maint")
-MAX_WEIGHT = 256
-
-_NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 # srv_op_state values (management guide, "show servers state").
 _OP_STATES = {0: "stopped", 1: "starting", 2: "running", 3: "stopping"}
@@ -46,7 +40,7 @@ class RuntimeCommandFailed(RuntimeFailure):
 
 def _target(backend: str, server: str) -> str:
     for what, name in (("backend", backend), ("server", server)):
-        if not _NAME.match(name):
+        if not HAPROXY_NAME.fullmatch(name):
             raise BadInput(f"{what} name {name!r}: letters, digits, '_', '.', ':', '-' only")
     return f"{backend}/{server}"
 
@@ -60,23 +54,10 @@ def set_server_state(backend: str, server: str, state: str) -> str:
 
 def set_server_weight(backend: str, server: str, weight: int) -> str:
     """`set server B/S weight N` (0..256; 0 stops new traffic like drain)."""
-    if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= MAX_WEIGHT:
-        raise BadInput(f"weight {weight!r}: must be an integer from 0 to {MAX_WEIGHT}")
+    valid = isinstance(weight, int) and not isinstance(weight, bool)
+    if not valid or not WEIGHT_MIN <= weight <= WEIGHT_MAX:
+        raise BadInput(f"weight {weight!r}: must be an integer from {WEIGHT_MIN} to {WEIGHT_MAX}")
     return f"set server {_target(backend, server)} weight {weight}"
-
-
-def show_servers_state(backend: str | None = None) -> str:
-    """`show servers state [B]`: what the server-state file holds."""
-    if backend is None:
-        return "show servers state"
-    if not _NAME.match(backend):
-        raise BadInput(f"backend name {backend!r}: letters, digits, '_', '.', ':', '-' only")
-    return f"show servers state {backend}"
-
-
-def show_stat() -> str:
-    """`show stat`: the same CSV as the stats page."""
-    return "show stat"
 
 
 def batch(*commands: str) -> str:
@@ -174,34 +155,6 @@ def server_state_file_content(reply: str, ports: Mapping[str, int] | None = None
             continue
         kept.append(line)
     return "\n".join(kept) + "\n"
-
-
-def parse_show_stat(reply: str) -> tuple[StatsRow, ...]:
-    """Parse the answer to `show stat` (the stats page's CSV)."""
-    return parse_stats_csv(reply, source="show stat")
-
-
-def send_command(socket_path: str, command: str, timeout: float = 5.0) -> str:
-    """Send one command line to a runtime API unix socket and return the full answer."""
-    if "\n" in command or "\r" in command:
-        raise BadInput(f"runtime command {command!r} must be a single line")
-    chunks: list[bytes] = []
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(timeout)
-            conn.connect(socket_path)
-            conn.sendall(command.encode("utf-8") + b"\n")
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
-    except TimeoutError as exc:
-        raise RuntimeFailure(
-            f"HAProxy runtime socket {socket_path} did not answer `{command}` within {timeout:g}s"
-        ) from exc
-    except OSError as exc:
-        raise RuntimeFailure(
-            f"cannot use HAProxy runtime socket {socket_path}: {exc.strerror or exc}"
-        ) from exc
-    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def _first_line(text: str) -> str:

@@ -18,9 +18,8 @@ throwaway container first), the bridge, then the same gate.
 
 from __future__ import annotations
 
-import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from lbtui.core.actions.backends import run_container
@@ -30,7 +29,7 @@ from lbtui.core.actions.specs import backend_request
 from lbtui.core.actions.steps import carry_out
 from lbtui.core.docker.exec import ExecGateway
 from lbtui.core.errors import ActionFailed
-from lbtui.core.haproxy.config import CheckResult
+from lbtui.core.haproxy.check import CheckResult
 from lbtui.core.haproxy.credentials import resolve_stats_credentials
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
 from lbtui.core.redeploy.gate import GateOutcome, VipProbe, wait_healthy, wait_new_worker
@@ -40,6 +39,7 @@ from lbtui.core.redeploy.live_config import (
     servers_in_maintenance,
 )
 from lbtui.core.redeploy.plan import RedeployMode, RedeployPlan
+from lbtui.core.topology.limits import server_name
 
 #: Seconds a reload may take before the new worker answers.
 SERVING_TIMEOUT_S = 10.0
@@ -180,7 +180,7 @@ def _gate(
 ) -> GateOutcome:
     vip = plan.vip
     report(ProgressEvent(Phase.STARTED, "health gate", vip.name, vip.host, "servers UP"))
-    expected = [m.backend for m in vip.servers]
+    expected = [server_name(m.backend) for m in vip.servers]
     settle_s = vip.health_check.interval_ms / 1000 + 0.5 if checks_changed(plan) else 0.0
     outcome = wait_healthy(probe, expected, maintenance_ok, timeout_s, settle_s)
     phase = Phase.DONE if outcome.healthy else Phase.FAILED
@@ -188,26 +188,15 @@ def _gate(
     return outcome
 
 
-_WEIGHT = re.compile(r"\s+weight\s+\d+")
-_HTTPCHK = re.compile(r"^\s*option\s+httpchk.*$", re.MULTILINE)
-
-
 def checks_changed(plan: RedeployPlan) -> bool:
     """True when a server is new or its health check differs (weights aside)."""
     if plan.servers_added:
         return True
-    old, new = plan.running_config or "", plan.new_config
-    if _HTTPCHK.findall(old) != _HTTPCHK.findall(new):
+    old, new = plan.running_model, plan.new_model
+    if old is None or old.backend.httpchk != new.backend.httpchk:
         return True
-
-    def server_lines(text: str) -> set[str]:
-        return {
-            _WEIGHT.sub("", line.strip())
-            for line in text.splitlines()
-            if line.strip().startswith("server ")
-        }
-
-    return not server_lines(new) <= server_lines(old)
+    before = {replace(server, weight=0) for server in old.backend.servers}
+    return not {replace(server, weight=0) for server in new.backend.servers} <= before
 
 
 def _rollback(

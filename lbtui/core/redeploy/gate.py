@@ -118,7 +118,11 @@ def wait_new_worker(probe: VipProbe, old_pid: int | None, timeout_s: float) -> f
 def server_problems(
     stats: VipStats, expected: Collection[str], maintenance_ok: Collection[str]
 ) -> list[str]:
-    """Why the pool is not healthy yet (empty when it is)."""
+    """Why the pool is not healthy yet (empty when it is).
+
+    `expected` and `maintenance_ok` hold HAProxy server names, i.e. `server_name()` of
+    each pool member's backend: the stats CSV reports servers by that name.
+    """
     problems = []
     if stats.frontend is None or stats.frontend.state != "OPEN":
         problems.append(f"frontend {stats.frontend.status if stats.frontend else 'missing'}")

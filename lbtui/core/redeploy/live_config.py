@@ -12,15 +12,11 @@ from __future__ import annotations
 import re
 import time
 
-from lbtui.core.control.channel import CLIENT_FUNCTION, COMMAND_TIMEOUT_S, endpoints_from_config
+from lbtui.core.control.channel import CLIENT_FUNCTION, COMMAND_TIMEOUT_S, endpoints_of
 from lbtui.core.docker.exec import ExecGateway, ExecResult, exec_in
 from lbtui.core.errors import ActionFailed, ConfigRejected
-from lbtui.core.haproxy.config import (
-    CONFIG_PATH,
-    DEFAULT_OPTIONS,
-    CheckResult,
-    parse_check_output,
-)
+from lbtui.core.haproxy.check import CheckResult, parse_check_output
+from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS
 from lbtui.core.haproxy.runtime import parse_servers_state
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
 from lbtui.core.redeploy.plan import RedeployPlan
@@ -83,7 +79,8 @@ def check_and_reload(
     Returns HAProxy's verdict and the saved server state (None when it could not be saved).
     """
     vip = plan.vip
-    endpoints = endpoints_from_config(plan.new_config)
+    endpoints = endpoints_of(plan.new_model)
+    state_file = plan.new_model.global_settings.server_state_file
     deadline = time.monotonic() + RESOLVE_TIMEOUT_S
     while True:
         result = exec_in(
@@ -97,7 +94,7 @@ def check_and_reload(
                 "lbtui-reload",
                 plan.new_config,
                 CONFIG_PATH,
-                _state_file(plan.new_config),
+                state_file or DEFAULT_OPTIONS.server_state_file,
                 endpoints.unix_path or "",
                 str(endpoints.tcp_port or ""),
                 str(COMMAND_TIMEOUT_S),
@@ -143,17 +140,15 @@ def servers_in_maintenance(state: str, backend: str) -> set[str]:
     }
 
 
-_SERVER_ADDRESS = re.compile(r"^\s*server\s+(\S+)\s+(\S+)", re.MULTILINE)
-
-
 def stale_state_pattern(plan: RedeployPlan) -> str:
     """An ERE matching the saved-state lines of servers whose address or port changes.
 
     HAProxy 2.6 would restore their OLD address from the file and ignore the new config.
     """
-    old = dict(_SERVER_ADDRESS.findall(plan.running_config or ""))
-    new = dict(_SERVER_ADDRESS.findall(plan.new_config))
-    stale = sorted(name for name, address in old.items() if new.get(name) != address)
+    old = plan.running_model
+    new = {s.name: (s.address, s.port) for s in plan.new_model.backend.servers}
+    servers = old.backend.servers if old is not None else ()
+    stale = sorted(s.name for s in servers if new.get(s.name) != (s.address, s.port))
     if not stale:
         return ""
     names = "|".join(_ere_literal(name) for name in stale)
@@ -173,8 +168,3 @@ def restore_last_good(gateway: ExecGateway, vip: Vip, reload: bool) -> ExecResul
         else ["cp", CONFIG_PATH + LAST_GOOD_SUFFIX, CONFIG_PATH]
     )
     return exec_in(gateway, vip.host, vip.container, command, user="0")
-
-
-def _state_file(config: str) -> str:
-    match = re.search(r"^\s*server-state-file\s+(\S+)", config, re.MULTILINE)
-    return match.group(1) if match else DEFAULT_OPTIONS.server_state_file

@@ -8,9 +8,9 @@ mode: nothing to do, a seamless reload (only the config changed), or a recreate
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from lbtui.core.actions.containers import container_change
@@ -19,6 +19,9 @@ from lbtui.core.actions.specs import backend_request, lb_request
 from lbtui.core.actions.steps import Change, Verdict
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.haproxy.config import CONFIG_PATH, config_diff
+from lbtui.core.haproxy.config_text import ConfigUnreadable, parse, redact
+from lbtui.core.haproxy.model import HaproxyConfig
+from lbtui.core.topology.limits import backend_of, server_name
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology, Vip
 from lbtui.core.topology.select import select_vip
@@ -64,6 +67,16 @@ class RedeployPlan:
     servers_removed: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    @cached_property
+    def new_model(self) -> HaproxyConfig:
+        """The new configuration, read back from its text."""
+        return parse(self.new_config)
+
+    @cached_property
+    def running_model(self) -> HaproxyConfig | None:
+        """The running configuration; None when there is none or lbtui cannot read it."""
+        return read_running(self.running_config)[0]
+
     @property
     def diff(self) -> str:
         """Unified diff running -> new config (empty when identical), passwords masked."""
@@ -101,18 +114,25 @@ class RedeployPlan:
         return lines
 
 
-_SERVER_LINE = re.compile(r"^\s*server\s+(\S+)\s", re.MULTILINE)
-_STATS_AUTH = re.compile(r"^(\s*stats\s+auth\s+[^:\s]+:)(\S+)", re.MULTILINE)
-
-
 def redact_config(text: str) -> str:
     """The config with stats passwords masked: diffs are shown on terminals and in the UI."""
-    return _STATS_AUTH.sub(lambda m: m.group(1) + "***", text)
+    return redact(text)
+
+
+def read_running(text: str | None) -> tuple[HaproxyConfig | None, str | None]:
+    """A running LB's config text as the model, or None and why it cannot be read."""
+    if text is None:
+        return None, None
+    try:
+        return parse(text), None
+    except ConfigUnreadable as error:
+        return None, str(error)
 
 
 def config_servers(text: str | None) -> list[str]:
-    """The `server NAME ...` names of a haproxy.cfg, in order."""
-    return _SERVER_LINE.findall(text or "")
+    """The server names of a haproxy.cfg, in order (none when it cannot be read)."""
+    config = read_running(text)[0]
+    return list(config.server_names) if config is not None else []
 
 
 def plan_redeploy(topology_path: str | Path, vip_name: str, gateway: DockerGateway) -> RedeployPlan:
@@ -137,7 +157,7 @@ def plan_vip_redeploy(topology: Topology, vip: Vip, gateway: DockerGateway) -> R
         running = data.decode("utf-8", errors="replace") if data is not None else None
     mode, reason = _mode(lb_change, running, rendered.text)
     old_servers = config_servers(running)
-    new_servers = [m.backend for m in vip.servers]
+    new_servers = [server_name(m.backend) for m in vip.servers]
     return RedeployPlan(
         topology=topology,
         vip=vip,
@@ -185,20 +205,15 @@ def _removals(
     """Servers the running config used that the topology no longer declares at all."""
     removals = []
     for name in old:
-        if name in new or name in topology.backends:
+        backend = backend_of(name)
+        if name in new or backend in topology.backends:
             continue
         labels = {LABEL_TOPOLOGY: topology.name, LABEL_ROLE: "backend"}
         for host in sorted(topology.hosts):
             for container in gateway.list_containers(host, labels):
-                if container.name == name:
-                    removals.append(Removal(host, name))
+                if container.name == backend:
+                    removals.append(Removal(host, backend))
     return removals
-
-
-def _password_changed(old: str, new: str) -> bool:
-    return [m.group(2) for m in _STATS_AUTH.finditer(old)] != [
-        m.group(2) for m in _STATS_AUTH.finditer(new)
-    ]
 
 
 def _notes(lb_change: Change, running: str | None, new: str) -> tuple[str, ...]:
@@ -208,8 +223,13 @@ def _notes(lb_change: Change, running: str | None, new: str) -> tuple[str, ...]:
             "recreating the LB interrupts the VIP briefly: in-flight and new connections fail "
             "until the new container listens"
         )
-    if running is not None and _password_changed(running, new):
-        notes.append("the stats page password changes")
-    if running is not None and "stats socket" not in running:
-        notes.append("the running LB has no runtime API; server state cannot be carried over")
+    old, unreadable = read_running(running)
+    if unreadable is not None:
+        notes.append(f"the running configuration is replaced as a whole: {unreadable}")
+    if old is not None:
+        if old.defaults.stats_auth != parse(new).defaults.stats_auth:
+            notes.append("the stats page password changes")
+        settings = old.global_settings
+        if settings.runtime_socket is None and settings.runtime_tcp_port is None:
+            notes.append("the running LB has no runtime API; server state cannot be carried over")
     return tuple(notes)

@@ -9,6 +9,7 @@ from typing import TypeVar, cast
 from yaml.nodes import MappingNode, Node
 
 from lbtui.core.topology import values as check
+from lbtui.core.topology.limits import PORT_MAX, PORT_MIN
 from lbtui.core.topology.model import (
     Backend,
     Host,
@@ -220,7 +221,9 @@ class TopologyReader:
             fields, "image", path, lambda n, p: self.r.string(n, p, check.image_reference)
         )
         network = self.r.need(fields, "network", path, self.r.string)
-        port = self.r.opt(fields, "port", path, lambda n, p: self.r.integer(n, p, 1, 65535), 80)
+        port = self.r.opt(
+            fields, "port", path, lambda n, p: self.r.integer(n, p, PORT_MIN, PORT_MAX), 80
+        )
         command = self.r.need(fields, "command", path, self._command)
         no_environment: tuple[tuple[str, str], ...] = ()
         environment = self.r.opt(fields, "environment", path, self._environment, no_environment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lbtui.core.errors import BadInput
+from lbtui.core.topology.limits import backend_of, server_name
 from lbtui.core.topology.model import Topology, Vip
 from lbtui.core.topology.yaml_nodes import suggestion
 
@@ -20,10 +21,10 @@ def select_vip(topology: Topology, name: str) -> Vip:
 
 
 def select_server(vip: Vip, name: str) -> str:
-    """The pool member called `name` of `vip`; BadInput naming the pool otherwise."""
-    members = [member.backend for member in vip.servers]
+    """The backend of `vip`'s pool whose HAProxy server is `name`; BadInput naming the pool."""
+    members = [server_name(member.backend) for member in vip.servers]
     if name in members:
-        return name
+        return backend_of(name)
     raise BadInput(
         f"VIP {vip.name} has no server {name!r}{suggestion(name, members)} "
         f"(servers: {', '.join(members)})"

@@ -11,6 +11,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from lbtui.core.topology.limits import HAPROXY_NAME, HAPROXY_NAME_ALLOWED
 from lbtui.core.topology.yaml_nodes import suggestion
 
 _DOCKER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
@@ -23,7 +24,6 @@ _IMAGE = re.compile(
     r"(?::\w[\w.-]{0,127})?"
     r"(?:@sha256:[a-f0-9]{64})?"
 )
-_SECTION = re.compile(r"[A-Za-z0-9_.:-]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _URI_PATH = re.compile(r"/[!-~]*")
 _HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
@@ -177,8 +177,8 @@ def balance(value: str) -> str | None:
 
 def section_name(value: str) -> str | None:
     """An HAProxy frontend or backend name."""
-    if not _SECTION.fullmatch(value):
-        return f"'{value}' is not an HAProxy section name; allowed: letters, digits, '_.:-'"
+    if not HAPROXY_NAME.fullmatch(value):
+        return f"'{value}' is not an HAProxy section name; allowed: {HAPROXY_NAME_ALLOWED}"
     return None
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from yaml.nodes import Node, ScalarNode
 
+from lbtui.core.topology import limits
 from lbtui.core.topology import values as check
 from lbtui.core.topology.model import HealthCheck, PoolMember, StatsPage, Timeouts, Vip
 from lbtui.core.topology.yaml_nodes import TAG_STR, Reader, describe, join
@@ -37,7 +38,6 @@ PASSWORD_REFUSED = (
     "set password_env to the name of an environment variable holding it, or leave "
     "password_env out and lbtui generates one and stores it with mode 0600"
 )
-_DAY_MS = 86_400_000
 #: The model's defaults for `log:` (Vip.log_target, Vip.log_facility).
 DEFAULT_LOG = ("stdout format raw", "local0")
 
@@ -69,9 +69,15 @@ class VipReader:
         image = r.need(fields, "image", path, lambda n, p: r.string(n, p, check.image_reference))
         network = r.need(fields, "network", path, self._reference("network"))
         connect_bridge = r.opt(fields, "connect_bridge", path, r.boolean, False)
-        publish = r.need(fields, "publish", path, lambda n, p: r.integer(n, p, 1, 65535))
+        publish = r.need(
+            fields, "publish", path, lambda n, p: r.integer(n, p, limits.PORT_MIN, limits.PORT_MAX)
+        )
         frontend_port = r.opt(
-            fields, "frontend_port", path, lambda n, p: r.integer(n, p, 1, 65535), 80
+            fields,
+            "frontend_port",
+            path,
+            lambda n, p: r.integer(n, p, limits.PORT_MIN, limits.PORT_MAX),
+            80,
         )
         balance = r.opt(
             fields, "balance", path, lambda n, p: r.string(n, p, check.balance), "roundrobin"
@@ -156,7 +162,8 @@ class VipReader:
                 r.report(
                     node,
                     path,
-                    f"expected a backend name or {{backend: NAME, weight: 1..256}}, "
+                    "expected a backend name or {backend: NAME, weight: "
+                    f"{limits.POOL_WEIGHT_MIN}..{limits.WEIGHT_MAX}}}, "
                     f"found {describe(node)}",
                 )
                 return None
@@ -166,7 +173,13 @@ class VipReader:
         if fields is None:
             return None
         backend = r.need(fields, "backend", path, backend_ref)
-        weight = r.opt(fields, "weight", path, lambda n, p: r.integer(n, p, 1, 256), 1)
+        weight = r.opt(
+            fields,
+            "weight",
+            path,
+            lambda n, p: r.integer(n, p, limits.POOL_WEIGHT_MIN, limits.WEIGHT_MAX),
+            1,
+        )
         return None if backend is None else PoolMember(backend, weight)
 
     def _health(self, node: Node, path: str) -> HealthCheck | None:
@@ -199,11 +212,23 @@ class VipReader:
                 fields,
                 "interval_ms",
                 path,
-                lambda n, p: r.integer(n, p, 100, _DAY_MS),
+                lambda n, p: r.integer(n, p, limits.CHECK_INTERVAL_MIN_MS, limits.MAX_MS),
                 default.interval_ms,
             ),
-            rise=r.opt(fields, "rise", path, lambda n, p: r.integer(n, p, 1, 100), default.rise),
-            fall=r.opt(fields, "fall", path, lambda n, p: r.integer(n, p, 1, 100), default.fall),
+            rise=r.opt(
+                fields,
+                "rise",
+                path,
+                lambda n, p: r.integer(n, p, limits.CHECK_COUNT_MIN, limits.CHECK_COUNT_MAX),
+                default.rise,
+            ),
+            fall=r.opt(
+                fields,
+                "fall",
+                path,
+                lambda n, p: r.integer(n, p, limits.CHECK_COUNT_MIN, limits.CHECK_COUNT_MAX),
+                default.fall,
+            ),
         )
 
     def _stats(self, node: Node, path: str) -> StatsPage | None:
@@ -236,7 +261,9 @@ class VipReader:
         default = Timeouts()
 
         def millis(key: str, fallback: int) -> int:
-            return r.opt(fields, key, path, lambda n, p: r.integer(n, p, 1, _DAY_MS), fallback)
+            return r.opt(
+                fields, key, path, lambda n, p: r.integer(n, p, 1, limits.MAX_MS), fallback
+            )
 
         return Timeouts(
             connect_ms=millis("connect_ms", default.connect_ms),

@@ -268,11 +268,3 @@ class TrafficGenerator:
             self._tallier.errored(type(error).__name__)
             return
         self._tallier.answered(response.status_code, served_by(response), time.monotonic() - began)
-
-
-def run_traffic(spec: TrafficSpec, transport: httpx.BaseTransport | None = None) -> TrafficTally:
-    """Run a whole bounded load to its end and return the final tally."""
-    generator = TrafficGenerator(spec, transport)
-    generator.start()
-    generator.wait(spec.deadline_s + spec.timeout_s + 5.0)
-    return generator.stop()

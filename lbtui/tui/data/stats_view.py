@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: HAProxy server statuses the pane colours; anything else shows as "other".
-KNOWN_STATUSES = ("UP", "DOWN", "MAINT", "DRAIN", "NOLB", "NO CHECK")
-
 
 @dataclass(frozen=True)
 class ServerView:
     """One pool member of a VIP as its LB reports it."""
 
     name: str
+    """The HAProxy server name, which is its backend's (`topology.limits.server_name`)."""
     status: str
     check_status: str = ""
     check_code: str = ""

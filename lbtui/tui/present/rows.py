@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
+from lbtui.core.topology.limits import server_name
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.stats_view import VipView
 
 Row = tuple[str, ...]
 Rows = dict[str, Row]
+
+#: Characters of an unreachable host's reason the hosts pane shows; enough for the reason
+#: and its socket path (`no Docker socket at /run/... (socket missing: ...)`) in full.
+REASON_WIDTH = 100
 
 HOST_COLUMNS: Row = ("host", "endpoint", "reachable", "engine", "swarm", "containers", "polled")
 NETWORK_COLUMNS: Row = (
@@ -76,7 +81,9 @@ def host_rows(
             rows[name] = (name, host.url, "…", "", "", "", polled)
             continue
         if not snap.reachable:
-            reason = (snap.error or "no answer").splitlines()[0][:60]
+            reason = (snap.error or "no answer").splitlines()[0]
+            if len(reason) > REASON_WIDTH:
+                reason = reason[: REASON_WIDTH - 1] + "…"
             rows[name] = (name, host.url, f"NO: {reason}", "", "", "", polled)
             continue
         swarm = snap.swarm_state or "inactive"
@@ -148,7 +155,7 @@ def _roles(topology: Topology) -> dict[tuple[str, str], str]:
 def _container_row(container: ContainerSnapshot, role: str) -> Row:
     networks = ", ".join(a.network for a in container.attachments) or "-"
     ips = ", ".join(a.ip for a in container.attachments if a.ip) or "-"
-    ports = ", ".join(f"{p.host_port}->{p.container_port}/{p.protocol}" for p in container.ports)
+    ports = ", ".join(container.port_mappings)
     return (
         container.host,
         container.name,
@@ -231,7 +238,11 @@ def path_hops(
     for member in vip.servers:
         backend = topology.backends[member.backend]
         state, hop = _container_hop(hosts, backend.host, backend.name)
-        server = stats.server(backend.name) if stats is not None and stats.reachable else None
+        server = (
+            stats.server(server_name(backend.name))
+            if stats is not None and stats.reachable
+            else None
+        )
         lb_view = ""
         if server is not None:
             lb_view = f", LB: {server.status}"

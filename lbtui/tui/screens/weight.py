@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.validation import Integer
 from textual.widgets import Input, Label
 
-MAX_WEIGHT = 256
+from lbtui.core.topology.limits import WEIGHT_MAX, WEIGHT_MIN
 
 
 class WeightScreen(ModalScreen[int | None]):
@@ -22,7 +22,9 @@ class WeightScreen(ModalScreen[int | None]):
 
     def __init__(self, vip: str, server: str) -> None:
         super().__init__()
-        self._question = f"New weight of {server} in VIP {vip} (0-{MAX_WEIGHT}, Enter to apply):"
+        self._question = (
+            f"New weight of {server} in VIP {vip} ({WEIGHT_MIN}-{WEIGHT_MAX}, Enter to apply):"
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="weight-box"):
@@ -30,7 +32,7 @@ class WeightScreen(ModalScreen[int | None]):
             yield Input(
                 placeholder="e.g. 2",
                 type="integer",
-                validators=[Integer(minimum=0, maximum=MAX_WEIGHT)],
+                validators=[Integer(minimum=WEIGHT_MIN, maximum=WEIGHT_MAX)],
                 id="weight",
             )
 
@@ -38,7 +40,8 @@ class WeightScreen(ModalScreen[int | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.validation_result is not None and not event.validation_result.is_valid:
             self.notify(
-                f"the weight must be a whole number from 0 to {MAX_WEIGHT}", severity="error"
+                f"the weight must be a whole number from {WEIGHT_MIN} to {WEIGHT_MAX}",
+                severity="error",
             )
             return
         self.dismiss(int(event.value))

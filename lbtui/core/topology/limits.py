@@ -1,0 +1,54 @@
+"""Names and ranges shared by topology validation, haproxy.cfg rendering and the runtime API.
+
+Defined here, in the bottom layer, so that what a topology file may say, what the
+renderer writes and what the runtime API sends cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: HAProxy frontend, backend and server names (section and server identifiers).
+HAPROXY_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
+HAPROXY_NAME_ALLOWED = "letters, digits, '_.:-'"
+
+#: A pool member's server name, which is also its address (a DNS name): HAPROXY_NAME without ':'.
+SERVER_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+#: HAProxy's own server weight range (`weight N`, `set server B/S weight N`). Weight 0 is
+#: legal there: the server takes no new traffic, like a drain.
+WEIGHT_MIN = 0
+WEIGHT_MAX = 256
+#: The lowest weight a topology file may give a pool member. Not 0: a member declared with
+#: weight 0 would never take traffic, so it would be no member at all. Taking a server out
+#: for a while is a runtime change (`drain`, or weight 0 through the runtime API), which
+#: the next topology redeploy undoes.
+POOL_WEIGHT_MIN = 1
+
+#: TCP ports (published, frontend and backend ports).
+PORT_MIN = 1
+PORT_MAX = 65535
+
+#: Health check interval (ms): HAProxy's `inter`; below 100 ms the checks would be a load.
+CHECK_INTERVAL_MIN_MS = 100
+#: Health check `rise` and `fall` counts.
+CHECK_COUNT_MIN = 1
+CHECK_COUNT_MAX = 100
+#: Upper bound of every millisecond setting (timeouts, check interval): one day.
+MAX_MS = 86_400_000
+
+
+def server_name(backend: str) -> str:
+    """The HAProxy server name of pool member `backend`: the backend's own name, unchanged.
+
+    lbtui names every server after its backend container and addresses it by that
+    same name (Docker's DNS resolves container names). So the stats CSV's `svname`,
+    the runtime API's `B/S` and the server-state file's `srv_name` all carry the
+    backend's name, and `backend_of` maps them back without any table.
+    """
+    return backend
+
+
+def backend_of(server: str) -> str:
+    """The backend (pool member) an HAProxy server name stands for; see `server_name`."""
+    return server
