@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from lbtui.core.errors import BadInput, LbtuiError
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.services import Services
-from lbtui.tui.keys import COMMANDS
+from lbtui.tui.keys import Command
 from lbtui.tui.palette import DashboardCommands
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.dashboard_actions import ACTIONS_GROUP
@@ -72,11 +72,11 @@ class LbtuiApp(App[int]):
         """Show every key."""
         if isinstance(self.screen, HelpScreen):
             return
-        commands = [(key_text(c.key), f"{c.title}: {c.help}") for c in COMMANDS]
+        commands = [(key_text(c.key), f"{c.title}: {c.help}") for c in Command]
         tables = [
             ("Tab", "next pane"),
             ("Up/Down", "move in the focused table"),
-            ("Esc", "close a view, the filter or a dialog"),
+            ("Esc", "close a view, the diff, the filter or a dialog"),
         ]
         everywhere = [*binding_lines(self.BINDINGS), ("ctrl+p", "command palette: every command")]
         groups = [("Dashboard", commands), ("Navigation", tables), ("Everywhere", everywhere)]

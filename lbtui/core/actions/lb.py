@@ -10,7 +10,7 @@ from functools import partial
 from lbtui.core.actions.containers import container_change
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import lb_request
-from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.actions.validate import validate_config
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
@@ -105,7 +105,7 @@ def deploy_lbs(
     hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
 ) -> list[Change]:
     """Deploy every VIP's LB."""
-    hosts.require_reachable(hosts_for(topology, "lb"))
+    hosts.require_reachable(hosts_for(topology, Step.LB))
     return [deploy_lb(hosts, topology, vip, report) for vip in topology.vips.values()]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from lbtui.core.actions.scope import hosts_for, network_homes, swarm_manager, swarm_members
-from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.docker.parse import SwarmState
 from lbtui.core.docker.snapshots import NetworkSnapshot
@@ -115,7 +115,7 @@ def _network_change(
 
 def _attached(hosts: DockerGateway, topology: Topology, network: Network) -> list[str]:
     names: list[str] = []
-    for host in sorted(hosts_for(topology, "overlay")):
+    for host in sorted(hosts_for(topology, Step.OVERLAY)):
         found = hosts.find_network(host, network.name)
         if found is not None:
             names += [f"{member.network} on {host}" for member in found.members]
@@ -126,7 +126,7 @@ def create_overlay(
     hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
 ) -> list[Change]:
     """Ensure swarm mode where needed, then every network of the topology."""
-    hosts.require_reachable(hosts_for(topology, "overlay"))
+    hosts.require_reachable(hosts_for(topology, Step.OVERLAY))
     done = []
     for change in plan_swarm(hosts, topology):
         done.append(carry_out(change, report, partial(_swarm, hosts, topology, change)))

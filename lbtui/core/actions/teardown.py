@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from functools import partial
 
-from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
@@ -23,7 +22,7 @@ def teardown(
     leave_swarm: bool = False,
 ) -> list[Change]:
     """Remove the topology's labelled containers and networks; optionally leave the swarm."""
-    names = sorted(hosts_for(topology, "teardown"))
+    names = sorted(topology.hosts)
     hosts.require_reachable(names)
     ours = {LABEL_TOPOLOGY: topology.name}
     done: list[Change] = []
