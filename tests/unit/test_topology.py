@@ -275,7 +275,7 @@ def test_missing_file_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_not_a_topology_file(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="is not a regular file"):
+    with pytest.raises(BadInput, match="is a directory, not a regular file"):
         load_topology(tmp_path)
 
 

@@ -20,7 +20,7 @@ from lbtui.core.topology.model import (
 )
 from lbtui.core.topology.rules import check_topology
 from lbtui.core.topology.vips import VipReader
-from lbtui.core.topology.yaml_nodes import Reader, join, suggestion
+from lbtui.core.topology.yaml_nodes import Reader, flatten, join, suggestion
 
 T = TypeVar("T")
 
@@ -74,7 +74,7 @@ class TopologyReader:
             return set()
         if not isinstance(node, MappingNode):
             return None
-        return {str(key.value) for key, _ in node.value}
+        return {str(key.value) for key, _ in flatten(node)}
 
     def _section(
         self, fields: dict[str, Node], section: str, read: Callable[[str, Node, Node], T | None]
