@@ -17,7 +17,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node
 
 from lbtui.core.errors import BadInput, Problem, TopologyInvalid
-from lbtui.core.topology.model import Host, Topology
+from lbtui.core.topology.model import Host, Topology, default_topology_id
 from lbtui.core.topology.reader import TopologyReader
 from lbtui.core.topology.yaml_guard import MAX_BYTES, YamlRefused, compose, unknown_tags
 from lbtui.core.topology.yaml_nodes import Reader, short_tag
@@ -112,6 +112,8 @@ def parse_topology(
     topology = TopologyReader(reader, folder, check_files).read(root)
     if reader.problems or topology is None:
         raise TopologyInvalid(_sorted(reader.problems))
+    if not topology.id:
+        topology = dataclasses.replace(topology, id=default_topology_id(Path(filename)))
     return topology
 
 

@@ -24,7 +24,7 @@ from lbtui.core.topology.yaml_nodes import Reader, flatten, join, suggestion
 
 T = TypeVar("T")
 
-TOP_KEYS = ("name", "hosts", "swarm", "networks", "backends", "vips")
+TOP_KEYS = ("name", "id", "hosts", "swarm", "networks", "backends", "vips")
 HOST_KEYS = ("url", "address", "tls", "insecure")
 TLS_KEYS = ("ca", "cert", "key")
 NETWORK_KEYS = ("driver", "internal", "attachable", "subnet")
@@ -47,6 +47,9 @@ class TopologyReader:
         if fields is None:
             return None
         name = self.r.need(fields, "name", "", lambda n, p: self.r.string(n, p, check.label_value))
+        topology_id = self.r.opt(
+            fields, "id", "", lambda n, p: self.r.string(n, p, check.label_value), ""
+        )
         hosts = self._section(fields, "hosts", self._host)
         host_names = self._declared(fields, "hosts")
         swarm = self._swarm(fields.get("swarm"), host_names)
@@ -62,7 +65,13 @@ class TopologyReader:
         if name is None:
             return None
         topology = Topology(
-            name=name, hosts=hosts, networks=networks, backends=backends, vips=vips, swarm=swarm
+            name=name,
+            hosts=hosts,
+            networks=networks,
+            backends=backends,
+            vips=vips,
+            swarm=swarm,
+            id=topology_id,
         )
         check_topology(topology, self.r, swarm_given="swarm" in fields)
         return topology
