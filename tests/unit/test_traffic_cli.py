@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +124,27 @@ def test_a_vip_outside_the_lab_range_is_refused(
     path = _topology(tmp_path, 8080, address="192.0.2.7")
     assert main(["traffic", str(path), "front", "--count", "1"]) == 2
     assert "outside" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_a_json_run_at_once_and_still_prints_the_summary(
+    tmp_path: Path, page: int
+) -> None:
+    path = _topology(tmp_path, page)
+    argv = ["traffic", str(path), "front", "--rate", "200", "--duration", "60", "--json"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lbtui", *argv],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    try:
+        time.sleep(2.0)  # load running, with its worker threads
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=15)  # a 60 s run: this fails unless Ctrl-C works
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    summary = json.loads(out)
+    assert summary["sent"] > 0
