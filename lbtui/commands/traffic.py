@@ -162,7 +162,7 @@ def _servers_table(tally: TrafficTally) -> Table:
     table = Table(title="per server")
     for name in ("server", "requests", "share", f"last {len(tally.recent)}"):
         table.add_column(name, justify="left" if name == "server" else "right")
-    table.add_column("p50 / p90 / p99 / max ms", justify="right")
+    table.add_column("p50/p90/p99/max ms", justify="right")
     table.add_column("errors")
     table.add_column("statuses")
     shares = tally.recent_shares()
@@ -174,7 +174,7 @@ def _servers_table(tally: TrafficTally) -> Table:
             f"{shares.get(figures.server, 0.0):.0%}",
             _latency_cell(figures),
             " ".join(f"{kind} {n}" for kind, n in figures.errors.items()) or "-",
-            " ".join(f"{status}x{n}" for status, n in figures.statuses.items()) or "-",
+            " ".join(f"{status}:{n}" for status, n in figures.statuses.items()) or "-",
         )
     return table
 

@@ -140,8 +140,8 @@ class TrafficGenerator:
 
     @property
     def running(self) -> bool:
-        """True while workers are sending."""
-        return bool(self._threads) and not self._finished.is_set()
+        """True while workers are sending (False once `stop()` was called)."""
+        return bool(self._threads) and not self._finished.is_set() and not self._stop.is_set()
 
     def tally(self) -> TrafficTally:
         """The counts so far, frozen."""
