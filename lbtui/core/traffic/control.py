@@ -12,7 +12,7 @@ import bisect
 from collections.abc import Callable
 
 from lbtui.core.errors import BadInput
-from lbtui.core.traffic.generator import TrafficGenerator
+from lbtui.core.traffic.generator import STOP_GRACE_S, TrafficGenerator
 from lbtui.core.traffic.outcome import Outcome
 from lbtui.core.traffic.spec import MAX_DURATION_S, MODES, TrafficMode, TrafficSpec, check_rate
 from lbtui.core.traffic.tally import TrafficTally
@@ -100,7 +100,7 @@ class ContinuousTraffic:
         """Stop the run (promptly: requests in flight are not waited for long); its tally."""
         if self._generator is None:
             return None
-        return self._generator.stop()
+        return self._generator.stop(STOP_GRACE_S)
 
     def toggle(self) -> bool:
         """Start when stopped, stop when running; True when it now runs."""

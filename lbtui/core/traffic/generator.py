@@ -38,7 +38,7 @@ __all__ = [
     "run_traffic",
 ]
 
-#: How long `stop()` waits for requests in flight before it leaves them to their timeout.
+#: How long a prompt stop waits for requests in flight before leaving them to their timeout.
 STOP_GRACE_S = 1.0
 
 
@@ -120,14 +120,15 @@ class TrafficGenerator:
         self._tallier.settings(mode, self._rate)
 
     def stop(self, timeout: float | None = None) -> TrafficTally:
-        """Stop sending and return within `timeout` (default STOP_GRACE_S): requests still
-        in flight then are left to finish by their own timeout and count as in flight."""
+        """Stop sending; wait for the requests in flight at most `timeout` seconds (default:
+        their own timeout, so every outcome is counted). Those still running then are left to
+        finish by themselves and count as in flight (`STOP_GRACE_S` makes a prompt stop)."""
         with self._schedule:
             if self._end_reason is None:
                 self._end_reason = "stopped"
             self._schedule.notify_all()
         self._stop.set()
-        bound = STOP_GRACE_S if timeout is None else timeout
+        bound = self.spec.timeout_s + 1.0 if timeout is None else timeout
         deadline = time.monotonic() + bound
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
