@@ -11,7 +11,8 @@
    in it meanwhile).
 3. Its p50/p90/p99 next to `hey`'s (apt-get install hey) at the same VIP, rate, workers and
    connection kind, each with a third clock: a tcpdump capture on the lab bridge (SYN -> first
-   answer byte per connection, SYN retransmissions) and nstat counters on both sides.
+   answer byte per connection, SYN retransmissions) and nstat counters (SYN retransmits, listen
+   queue overflows) here and in the LB's and each backend's namespace.
 A lab this script brings up, it takes down; the topology it applies, it tears down.
 """
 
@@ -149,11 +150,16 @@ def fault_round(hosts: DockerHosts, topology: Topology, target: str, kind: str) 
     )
 
 
-def lb_pid(hosts: DockerHosts, topology: Topology) -> int:
-    """The HAProxy container's pid (for its namespace's counters)."""
+def container_pids(hosts: DockerHosts, topology: Topology) -> dict[str, int]:
+    """The LB's and the backends' pids (for their namespaces' counters)."""
     vip = topology.vips[VIP]
-    found: Callable[[], Any] = hosts.client(vip.host).api.inspect_container
-    return int(found(vip.container)["State"]["Pid"])
+    where = {"LB": (vip.host, vip.container)}
+    where.update({name: (b.host, name) for name, b in topology.backends.items()})
+    pids = {}
+    for label, (host, container) in where.items():
+        inspect: Callable[[str], Any] = hosts.client(host).api.inspect_container
+        pids[label] = int(inspect(container)["State"]["Pid"])
+    return pids
 
 
 def main() -> int:
@@ -187,10 +193,10 @@ def main() -> int:
             url = vip_url(topology, topology.vips[VIP])
             address = topology.hosts[topology.vips[VIP].host].address
             port = topology.vips[VIP].publish or 80
-            pid = lb_pid(hosts, topology)
+            pids = container_pids(hosts, topology)
             for workers in (8, 50):
                 print(f"\n1000 req/s of fresh connections, {workers} workers, {args.seconds:g} s")
-                print_comparison(compare(url, address, port, pid, 1000.0, workers, args.seconds))
+                print_comparison(compare(url, address, port, pids, 1000.0, workers, args.seconds))
         finally:
             teardown(hosts, topology, leave_swarm=True)
             hosts.close()

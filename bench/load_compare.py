@@ -22,9 +22,9 @@ from pathlib import Path
 from lbtui.core.traffic.generator import TrafficSpec, run_traffic
 from lbtui.core.traffic.latency import LatencyHistogram, LatencySummary
 
-#: Client-side counters (this namespace) and LB-side ones (the LB container's namespace).
-CLIENT_COUNTERS = ("TcpExtTCPSynRetrans", "TcpRetransSegs")
-SERVER_COUNTERS = ("TcpExtListenOverflows", "TcpExtListenDrops")
+#: Counters read in this namespace (the client's) and in each container's: a SYN sent again
+#: (no SYN-ACK within the 1 s initial timeout) and SYNs a full listen queue dropped.
+COUNTERS = ("TcpExtTCPSynRetrans", "TcpExtListenOverflows", "TcpExtListenDrops")
 _PACKET = re.compile(
     r"^(?P<t>\d+\.\d+) IP (?P<src>[\d.]+)\.(?P<sport>\d+) > (?P<dst>[\d.]+)\.(?P<dport>\d+): "
     r"Flags \[(?P<flags>[^\]]*)\].*?length (?P<length>\d+)"
@@ -177,24 +177,35 @@ def run_hey(url: str, rate: float, workers: int, seconds: float) -> Measured:
     )
 
 
+def _counters(namespaces: dict[str, int | None]) -> dict[str, int]:
+    """`where counter` -> value, for each namespace (None: this one)."""
+    return {
+        f"{where} {name}": value
+        for where, pid in namespaces.items()
+        for name, value in nstat(COUNTERS, pid).items()
+    }
+
+
 def compare(
-    url: str, vip: str, port: int, lb_pid: int, rate: float, workers: int, seconds: float
+    url: str,
+    vip: str,
+    port: int,
+    containers: dict[str, int],
+    rate: float,
+    workers: int,
+    seconds: float,
 ) -> list[Measured]:
-    """Both tools in turn, each under its own capture and counters."""
+    """Both tools in turn, each under its own capture and counters (containers: name -> pid)."""
     interface = bridge_of(vip)
+    namespaces: dict[str, int | None] = {"client": None, **containers}
     results = []
     for runner in (run_lbtui, run_hey):
-        client_before = nstat(CLIENT_COUNTERS)
-        server_before = nstat(SERVER_COUNTERS, lb_pid)
+        before = _counters(namespaces)
         with captured(interface, vip, port) as path:
             measured = runner(url, rate, workers, seconds)
-        client_after = nstat(CLIENT_COUNTERS)
-        server_after = nstat(SERVER_COUNTERS, lb_pid)
+        after = _counters(namespaces)
         measured.wire, measured.syn_retransmits_on_wire = wire_latency(path, vip)
-        measured.counters = {
-            **{k: client_after[k] - client_before[k] for k in CLIENT_COUNTERS},
-            **{f"LB {k}": server_after[k] - server_before[k] for k in SERVER_COUNTERS},
-        }
+        measured.counters = {k: after[k] - before[k] for k in after if after[k] != before[k]}
         shutil.rmtree(path.parent, ignore_errors=True)
         results.append(measured)
         time.sleep(2.0)  # let TIME_WAIT sockets of one run not crowd the next
