@@ -80,11 +80,12 @@ def test_the_password_is_in_no_event_exec_record_or_label(
     with sdk(lab, "docker1") as client:
         lb = client.api.inspect_container("haproxy")
         stream, _stat = client.api.get_archive("haproxy", CONFIG_PATH)
-        archive = tarfile.open(fileobj=io.BytesIO(b"".join(stream)))
-    member = archive.getmembers()[0]
-    live = archive.extractfile(member)
-    assert live is not None
-    text = live.read().decode()
+        data = b"".join(stream)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        member = archive.getmembers()[0]
+        live = archive.extractfile(member)
+        assert live is not None
+        text = live.read().decode()
     assert text == plan.new_config
     assert member.mode & 0o777 == 0o600, oct(member.mode)
     label = lb["Config"]["Labels"][LABEL_CONFIG_HASH]
