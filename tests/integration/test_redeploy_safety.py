@@ -240,7 +240,8 @@ def test_the_gate_ignores_the_old_worker_still_answering_after_the_reload(
         assert result.changed and _live(ref) == plan.new_config
     finally:
         ref.write()
-        execute_redeploy(plan_redeploy(ref.path, VIP, ref.hosts), ref.hosts)
+        back = plan_redeploy(ref.path, VIP, ref.hosts)
+        execute_redeploy(back, ref.hosts)
     gate = [e.detail for e in events if e.step == "health gate" and e.phase.value == "done"]
     assert len(gate) == 1 and "answers of old worker" in gate[0], gate
-    assert _live(ref) == base and not _web3_exists(lab)
+    assert _live(ref) == back.new_config and not _web3_exists(lab)
