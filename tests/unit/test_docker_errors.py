@@ -149,6 +149,53 @@ def test_a_daemon_gone_under_an_open_client_is_explained(tmp_path: Path) -> None
     assert translated.reason.startswith(f"no Docker socket at {path}")
 
 
+def _closing_unix_server(path: Path) -> tuple[socket.socket, threading.Thread]:
+    """A unix socket that accepts one connection and closes it at once, unanswered."""
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen(1)
+
+    def close_one() -> None:
+        connection, _ = server.accept()
+        connection.close()
+
+    thread = threading.Thread(target=close_one, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.mark.parametrize("socket_left", [True, False])
+def test_a_connection_closed_by_a_stopping_daemon_names_the_missing_socket(
+    tmp_path: Path, socket_left: bool
+) -> None:
+    # A daemon stopping mid-request closes the connection, and then removes its socket:
+    # once the file is gone, that is what the user is told, not "closed the connection".
+    path = tmp_path / "docker.sock"
+    host = Host("docker9", f"unix://{path}")
+    server, thread = _closing_unix_server(path)
+    client = docker.APIClient(base_url=host.url, version="1.41", timeout=5)
+    try:
+        with pytest.raises(requests.exceptions.ConnectionError) as raised:
+            client.info()
+    finally:
+        client.close()
+        thread.join(5)
+        server.close()
+    if not socket_left:
+        path.unlink()
+    reason = _translated_reason(raised.value, host)
+    if socket_left:
+        assert reason.startswith(f"{path} closed the connection"), reason
+    else:
+        assert reason == f"no Docker socket at {path} (socket missing: is the daemon running?)"
+
+
+def _translated_reason(error: Exception, host: Host) -> str:
+    translated = translate(error, host, "read the state")
+    assert isinstance(translated, HostUnreachable)
+    return translated.reason
+
+
 def test_control_and_exec_give_the_same_reason(tmp_path: Path) -> None:
     path = tmp_path / "docker.sock"
     host = Host("docker9", f"unix://{path}")

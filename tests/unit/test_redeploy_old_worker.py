@@ -11,7 +11,7 @@ import dataclasses
 import os
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -32,8 +32,8 @@ def lb(tmp_path: Path) -> Iterator[LocalLb]:
         yield running
 
 
-def _pinnable_probe(lb: LocalLb) -> VipProbe:
-    """A probe of the local LB whose runtime API is its unix socket."""
+def _pinnable_probe(lb: LocalLb, runtime: Callable[[str], str] | None = None) -> VipProbe:
+    """A probe of the local LB whose runtime API is its unix socket (or `runtime`)."""
     port = int(lb.frontend_url.rsplit(":", 1)[1].strip("/"))
     vip = dataclasses.replace(lb.vip, publish=port)
     topology = dataclasses.replace(
@@ -41,7 +41,7 @@ def _pinnable_probe(lb: LocalLb) -> VipProbe:
         hosts={"docker1": Host("docker1", "unix:///unused.sock", address="127.0.0.1")},
         vips={vip.name: vip},
     )
-    runtime = partial(send_command, str(lb.socket_path))
+    runtime = runtime or partial(send_command, str(lb.socket_path))
     return VipProbe(topology, vip, lb.credentials, runtime=runtime)
 
 
@@ -86,10 +86,29 @@ def test_one_connection_names_its_worker_and_a_wrong_one_is_refused(lb: LocalLb)
     probe = _pinnable_probe(lb)
     try:
         assert probe.worker_pid() == answer.pid
-        probe.pin_worker(answer.pid + 100000)
-        with pytest.raises(StatsUnavailable, match=rf"answered by worker {answer.pid}, not"):
+        probe.pin_worker(answer.pid + 100000, retired={answer.pid})
+        with pytest.raises(StatsUnavailable, match=rf"answered by old worker {answer.pid}, not"):
             probe.stats()
         assert probe.ignored == {answer.pid: 1}
+    finally:
+        probe.close()
+
+
+def test_a_stopping_worker_is_ignored_and_the_running_one_is_the_new_one(lb: LocalLb) -> None:
+    """The stats page may first name a worker lingering from an earlier reload (grace):
+    the gate must then take the worker that is running, not the one it saw first."""
+    running = send_command(str(lb.socket_path), SHOW_INFO_AND_STAT)
+    assert "Stopping: 0" in running
+    lingering = running.replace("Stopping: 0", "Stopping: 1")
+    answers = iter([lingering, running])
+    probe = _pinnable_probe(lb, runtime=lambda command: next(answers))  # in that order
+    try:
+        pid = parse_worker_answer(running).pid
+        probe.pin_worker(pid)  # the first new pid seen, here answering as a stopping worker
+        with pytest.raises(StatsUnavailable, match="answered by old worker"):
+            probe.stats()
+        assert {r.svname for r in probe.stats().servers} == {"web1", "web2"}
+        assert probe.ignored == {pid: 1}
     finally:
         probe.close()
 

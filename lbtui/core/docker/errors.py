@@ -17,6 +17,7 @@ found by walking the chain of exceptions, never by showing that text.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import socket
 import ssl
@@ -46,6 +47,8 @@ _TIMEOUTS: tuple[type[BaseException], ...] = (
     socket.timeout,
 )
 _TIMEOUT_VALUE = re.compile(r"(?:read|connect) timeout=([0-9.]+)")
+#: errnos of a connection the peer closed or reset.
+_CLOSED = (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE)
 _SSL_LOCATION = re.compile(r"\s*\(_ssl\.c:\d+\)$")
 
 
@@ -87,6 +90,10 @@ def reason(error: BaseException, url: str) -> str:
     if tls is not None:
         return _tls_reason(tls)
     code = next((c.errno for c in causes if isinstance(c, OSError) and c.errno), None)
+    if code in (None, *_CLOSED) and url.startswith("unix://") and _socket_gone(where):
+        # A daemon that stopped while a connection was open shows first as a closed or
+        # reset connection; its socket file being gone is the better explanation.
+        return f"no Docker socket at {where} (socket missing: is the daemon running?)"
     if code is not None and (text := _errno_reason(code, url, where)):
         return text
     if is_timeout(error):
@@ -122,11 +129,21 @@ def _errno_reason(code: int, url: str, where: str) -> str | None:
         )
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return f"no route to {where} (is the host up and on this network?)"
-    if code in (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE):
+    if code in _CLOSED:
         return f"{where} closed the connection (is it a Docker engine, and still running?)"
     if code == errno.ETIMEDOUT:
         return f"no answer from {where} (connection timed out: is the host up?)"
     return None
+
+
+def _socket_gone(path: str) -> bool:
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # not ours to see (permissions): say nothing about it
+    return False
 
 
 def _tls_reason(error: ssl.SSLError) -> str:

@@ -37,6 +37,9 @@ from lbtui.core.errors import ActionFailed, BadInput, HostUnreachable
 from lbtui.core.topology.model import Host, Network, Topology
 
 SWARM_PORT = 2377
+#: Tries of `swarm leave` that ended in the engine's "context deadline exceeded", and the pause.
+SWARM_LEAVE_ATTEMPTS = 3
+SWARM_LEAVE_PAUSE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -276,8 +279,17 @@ class DockerHosts:
 
     def swarm_leave(self, name: str) -> None:
         """Leave the swarm (forced: a last manager may leave too)."""
-        with self._calls(name, "leave the swarm"):
-            self.client(name).api.leave_swarm(force=True)
+        for attempt in range(1, SWARM_LEAVE_ATTEMPTS + 1):
+            try:
+                with self._calls(name, "leave the swarm"):
+                    self.client(name).api.leave_swarm(force=True)
+                return
+            except ActionFailed as error:
+                # An engine restarted moments ago may time out its swarm agent's stop
+                # ("context deadline exceeded"); it leaves on a later try.
+                if "deadline exceeded" not in str(error) or attempt == SWARM_LEAVE_ATTEMPTS:
+                    raise
+                time.sleep(SWARM_LEAVE_PAUSE_S)
 
     def swarm_node_labels(self, name: str, node_id: str) -> dict[str, str]:
         """A swarm node's labels, read from manager `name`."""

@@ -215,6 +215,9 @@ def _reload(
 ) -> RedeployResult:
     vip = plan.vip
     old_pid = probe.worker_pid()
+    # The stats page may have named a worker lingering from an earlier reload: the
+    # runtime API names the one that is running now, which this reload retires too.
+    retired = {pid for pid in (old_pid, probe.running_worker_pid()) if pid is not None}
     report(ProgressEvent(Phase.STARTED, "reload", vip.container, vip.host, "haproxy -c in the LB"))
     check: CheckResult | None = None
     recovered: list[str] = []
@@ -241,7 +244,7 @@ def _reload(
     serving_s = time.monotonic() - started
     detail = f"serving in {serving_s:.3f} s"
     report(ProgressEvent(Phase.DONE, "reload", vip.container, vip.host, detail))
-    probe.pin_worker(probe.last_pid)
+    probe.pin_worker(probe.last_pid, retired)
     outcome = _gate(plan, gateway, probe, report, maintenance, gate_timeout_s)
     if not outcome.healthy:
         _rollback(plan, gateway, probe, report, reload_needed=True)

@@ -7,9 +7,12 @@ a fresh connection (a pooled one could still be held by the old worker):
 - the stats CSV says whether each server is UP and has been checked;
 - `GET /` says whether the frontend answers.
 
-Once the new worker is known (`pin_worker`), the stats come from the runtime API
-instead (`worker_stats.py`): each answer names its worker, and answers from any
-other worker (the old one, still listening for a moment) are counted and ignored.
+Once a new worker answers (`pin_worker`), the stats come from the runtime API
+instead (`worker_stats.py`): each answer names its worker and says whether it is
+stopping. Answers from the workers retired by the reload, or from any worker that is
+stopping (an earlier reload's, still in its grace period), are counted and ignored;
+a running worker that is not retired is the new one, even when the stats page first
+named a lingering older worker.
 
 A health check that fails in the new worker ends the wait at once: its counters start
 at zero, so a `chkfail` with a failed last check is the new configuration's doing, and
@@ -70,6 +73,7 @@ class VipProbe:
         self.vip = vip
         self._runtime = runtime
         self._pinned: int | None = None
+        self._retired: frozenset[int] = frozenset()
         self.last_pid: int | None = None
         """The worker pid the stats page named last."""
         self.ignored: dict[int, int] = {}
@@ -103,9 +107,23 @@ class VipProbe:
         self.last_pid = int(match.group(1)) if match else None
         return self.last_pid
 
-    def pin_worker(self, pid: int | None) -> None:
-        """From now on take stats only from worker `pid` (needs `runtime`; None: any worker)."""
+    def pin_worker(self, pid: int | None, retired: Collection[int] = ()) -> None:
+        """From now on take stats only from the new worker (needs `runtime`; None: any worker).
+
+        `pid` is the first new pid seen; `retired` the workers that served before the reload.
+        """
         self._pinned = pid
+        self._retired = frozenset(retired)
+
+    def running_worker_pid(self) -> int | None:
+        """The pid of a worker that is not stopping, from the runtime API (None: unknown)."""
+        if self._runtime is None:
+            return None
+        try:
+            answer = parse_worker_answer(self._runtime(SHOW_INFO_AND_STAT))
+        except (ActionFailed, StatsUnavailable):
+            return None
+        return None if answer.stopping else answer.pid
 
     @property
     def pinned(self) -> bool:
@@ -126,11 +144,12 @@ class VipProbe:
             # A host that stops answering (HostUnreachable) is not this: it leaves.
             raise StatsUnavailable(source, str(error)) from error
         answer = parse_worker_answer(text, source)
-        if answer.pid != self._pinned:
+        if answer.stopping or answer.pid in self._retired:
             self.ignored[answer.pid] = self.ignored.get(answer.pid, 0) + 1
             raise StatsUnavailable(
-                source, f"answered by worker {answer.pid}, not the new worker {self._pinned}"
+                source, f"answered by old worker {answer.pid}, not the new worker {self._pinned}"
             )
+        self._pinned = answer.pid
         return VipStats.from_rows(
             answer.rows,
             time.time(),

@@ -6,7 +6,9 @@ it takes to let go of the sockets): its stats describe the OLD configuration. Th
 stats CSV cannot tell workers apart (its `pid` column is the process number, 1 for
 every worker), but `show info` gives the worker's real Pid, and commands joined by
 `;` on one connection are all answered by the same worker. So the gate sends
-`show info;show stat` and keeps an answer only when its Pid is the new worker's.
+`show info;show stat` and keeps an answer only from the new worker: one whose Pid is
+not the worker that served before the reload, and that is not `Stopping` (workers of
+earlier reloads still in their grace period are, and may answer too).
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from lbtui.core.haproxy.stats import StatsRow, StatsUnavailable, parse_stats_csv
 #: The runtime API command line: both answers come from one worker.
 SHOW_INFO_AND_STAT = "show info;show stat"
 _PID = re.compile(r"^Pid:\s*(\d+)\s*$", re.MULTILINE)
+_STOPPING = re.compile(r"^Stopping:\s*1\s*$", re.MULTILINE)
 _CSV_HEADER = "# pxname,"
 
 
 @dataclass(frozen=True)
 class WorkerAnswer:
-    """One worker's Pid and its stats rows."""
+    """One worker's Pid, whether it is soft-stopping (an old worker), and its stats rows."""
 
     pid: int
     rows: tuple[StatsRow, ...]
+    stopping: bool = False
 
 
 def parse_worker_answer(text: str, source: str = "the runtime API") -> WorkerAnswer:
@@ -38,4 +42,5 @@ def parse_worker_answer(text: str, source: str = "the runtime API") -> WorkerAns
     start = text.find(_CSV_HEADER)
     if start < 0:
         raise StatsUnavailable(source, "`show stat` gave no CSV")
-    return WorkerAnswer(int(match.group(1)), parse_stats_csv(text[start:], source))
+    rows = parse_stats_csv(text[start:], source)
+    return WorkerAnswer(int(match.group(1)), rows, stopping=_STOPPING.search(text) is not None)
