@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import cast
 
-from lbtui.core.errors import BadInput
+from lbtui.core.errors import ActionFailed, BadInput
 from lbtui.core.faults.model import FaultKind, FaultRequest
 from lbtui.tui.app import LbtuiApp
 from lbtui.tui.screens.dashboard import DashboardScreen
@@ -175,3 +175,24 @@ async def test_the_events_say_when_a_paused_server_went_down_and_came_back() -> 
         screen.stats_pollers["presentation"].wake()
         wanted = "web2 UP 4.1 s after clear; no request failed meanwhile"
         await wait_for(pilot, lambda: wanted in _events(app), "the UP effect")
+
+
+async def test_unreadable_faults_are_said_once_and_the_last_marks_stay() -> None:
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        faults = cast(FakeFaults, app.services.faults)
+        await pilot.press("down", "f", "enter")
+        await wait_for(pilot, lambda: _fault_cell(app, "docker3/web2") != "", "the row's mark")
+        faults.unreadable = ActionFailed("docker3: no Docker socket")
+        poller = _screen(app).faults.poller
+        assert poller is not None
+        for _ in range(2):
+            polls = poller.polls
+            poller.wake()
+            await wait_for(pilot, lambda: poller.polls > polls, "a failed read-back")  # noqa: B023
+        assert _events(app).count("active faults unreadable: docker3: no Docker socket") == 1
+        assert _fault_cell(app, "docker3/web2") == "↯ pause"
+        faults.unreadable = None
+        poller.wake()
+        await wait_for(pilot, lambda: "readable again" in _events(app), "the read-back back")

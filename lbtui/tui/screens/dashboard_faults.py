@@ -220,7 +220,7 @@ class FaultController:
                 screen.log_event("faults", f"active faults unreadable: {reason} (retrying)")
             self._error = message.error
             if poller is not None:
-                poller.finished(screen.refresh_settings.retry_s)
+                poller.finished()  # a read-back is costly: no faster retries than the polls
             return
         if self._error is not None:
             screen.log_event("faults", "active faults readable again")

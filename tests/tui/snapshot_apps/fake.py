@@ -321,6 +321,7 @@ class FakeFaults:
         self.held: list[ActiveFault] = []
         self.calls: list[tuple[str, FaultRequest | str | None]] = []
         self.refuse: Exception | None = None
+        self.unreadable: Exception | None = None
 
     def add(self, request: FaultRequest, reporter: Reporter) -> tuple[ActiveFault, ...]:
         self.calls.append(("add", request))
@@ -346,6 +347,8 @@ class FakeFaults:
         return cleared
 
     def active(self) -> tuple[ActiveFault, ...]:
+        if self.unreadable is not None:
+            raise self.unreadable
         return tuple(self.held)
 
 
