@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
+from lbtui.core.echo import shown
 from lbtui.core.errors import BadInput, LbtuiError
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.services import Services
@@ -100,7 +101,9 @@ class LbtuiApp(App[int]):
         )
         title = event.worker.name or "task"
         kind = "action failed" if event.worker.group == ACTIONS_GROUP else "failed"
-        self.notify(message, title=f"{title}: {kind}", severity="error", timeout=12)
+        self.notify(
+            shown(message, keep="\n"), title=f"{title}: {kind}", severity="error", timeout=12
+        )
 
 
 def make_app(

@@ -29,7 +29,7 @@ from lbtui.core.faults.model import FaultKind, FaultOptions, fault_request
 from lbtui.core.faults.readback import list_faults
 from lbtui.core.haproxy.config import SERVED_BY_HEADER
 from lbtui.core.topology.select import vip_url
-from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec
+from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec, run_traffic
 from lbtui.lab import LabStatus
 from tests.integration.fault_support import (
     assert_no_marks,
@@ -40,7 +40,6 @@ from tests.integration.fault_support import (
 from tests.integration.probes import sdk, wait_servers_up
 from tests.integration.redeploy_support import VIP, Deployed, deployed_reference, load
 from tests.integration.topologies import SAMPLES, lab_topology
-from tests.traffic_support import run_traffic
 
 pytestmark = pytest.mark.integration
 

@@ -48,10 +48,11 @@ class Recorder:
 
 
 def _deployed_with_edit(tmp_path: Path, weight: int | None) -> tuple[Path, FakeDockerHosts]:
-    """The sample applied on a fake gateway, and a copy of its file with web1's weight set."""
+    """The sample applied on a fake gateway, and an edited copy (same id) with web1's weight set."""
     fake = FakeDockerHosts(load_topology(SAMPLE))
     apply(fake, fake.topology)
     data = yaml.safe_load(SAMPLE.read_text())
+    data["id"] = fake.topology.id  # the same topology, edited in another file
     if weight is not None:
         data["vips"][VIP]["servers"] = [{"backend": "web1", "weight": weight}, "web2"]
     path = tmp_path / "edited.yaml"
