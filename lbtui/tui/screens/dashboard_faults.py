@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lbtui.core.echo import shown
 from lbtui.core.faults.model import HOST_PREFIX, ActiveFault, FaultKind, FaultRequest
 from lbtui.core.faults.targets import topology_containers
 from lbtui.core.progress import ProgressEvent
@@ -216,7 +217,7 @@ class FaultController:
         poller = self.poller
         if message.error is not None:
             if self._error is None:
-                reason = message.error.splitlines()[0][:200]
+                reason = shown(message.error.splitlines()[0], limit=200)
                 screen.log_event("faults", f"active faults unreadable: {reason} (retrying)")
             self._error = message.error
             if poller is not None:
