@@ -26,8 +26,17 @@ class ScreenAction(StrEnum):
     DETAILS = "details"
 
 
-Runs = Task | ContainerOp | ServerAction | ScreenAction
-"""What a command runs: a core task, a container or server operation, or a screen action."""
+class FaultOp(StrEnum):
+    """Fault commands: on the selected container, server or host, or on the whole topology."""
+
+    ADD = "fault"
+    """A form asks which fault (and its parameter) first."""
+    CLEAR = "clear fault"
+    CLEAR_ALL = "clear all faults"
+
+
+Runs = Task | ContainerOp | ServerAction | ScreenAction | FaultOp
+"""What a command runs: a core task, a container, server or fault operation, or a screen action."""
 
 
 class Command(Enum):
@@ -86,6 +95,25 @@ class Command(Enum):
         "Server weight",
         "set the selected server's weight (0-256)",
         ServerAction.WEIGHT,
+    )
+    FAULT = (
+        "f",
+        "Fault",
+        "inject a fault in the selected container, server or host",
+        FaultOp.ADD,
+        True,
+    )
+    CLEAR_FAULT = (
+        "F",
+        "Clear fault",
+        "clear the faults of the selection",
+        FaultOp.CLEAR,
+    )
+    CLEAR_FAULTS = (
+        "ctrl+f",
+        "Clear all faults",
+        "clear every fault of this topology",
+        FaultOp.CLEAR_ALL,
     )
     NEXT_VIP = ("v", "Next VIP", "select the next VIP (stats and path view)", ScreenAction.NEXT_VIP)
     SELECT_SERVER = ("up,down", "Select server", "in a focused VIP panel: move the server cursor")

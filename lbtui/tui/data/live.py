@@ -16,6 +16,10 @@ from lbtui.core.control.servers import ServerAction, control_server
 from lbtui.core.docker.control import ContainerControl
 from lbtui.core.docker.hosts import DockerHosts
 from lbtui.core.errors import BadInput
+from lbtui.core.faults.apply import add_fault
+from lbtui.core.faults.clear import clear_faults
+from lbtui.core.faults.model import ActiveFault, FaultOptions, FaultRequest
+from lbtui.core.faults.readback import list_faults
 from lbtui.core.haproxy.credentials import StatsCredentials, resolve_stats_credentials
 from lbtui.core.haproxy.rates import RateHistory, compute_rates
 from lbtui.core.haproxy.stats import StatsClient, VipStats, vip_stats_url
@@ -235,7 +239,30 @@ class LiveServers:
         return change.describe()
 
 
-def live_services(topology: Topology) -> Services:
+class LiveFaults:
+    """The core's faults on the topology's hosts, reached as `lbtui fault` reaches them."""
+
+    def __init__(
+        self, topology: Callable[[], Topology], hosts: DockerHosts, options: FaultOptions
+    ) -> None:
+        self._topology = topology
+        self._hosts = hosts
+        self._options = options
+
+    def add(self, request: FaultRequest, reporter: Reporter) -> tuple[ActiveFault, ...]:
+        """Inject the fault; refused with BadInput before any change (e.g. no netem)."""
+        return add_fault(self._hosts, self._topology(), request, self._options, reporter)
+
+    def clear(self, target: str | None, reporter: Reporter) -> tuple[ActiveFault, ...]:
+        """Clear the target's faults, or every fault."""
+        return clear_faults(self._hosts, self._topology(), target, self._options, reporter)
+
+    def active(self) -> tuple[ActiveFault, ...]:
+        """Every fault the engines hold now."""
+        return list_faults(self._hosts, self._topology(), self._options)
+
+
+def live_services(topology: Topology, faults: FaultOptions | None = None) -> Services:
     """Services for a topology against its real hosts."""
     hosts = DockerHosts(topology)
     actions = LiveActions(topology, hosts)
@@ -247,6 +274,7 @@ def live_services(topology: Topology) -> Services:
         actions=actions,
         traffic=LiveTraffic(actions.topology),
         servers=LiveServers(actions.topology, hosts),
+        faults=LiveFaults(actions.topology, hosts, faults or FaultOptions()),
         notices=tuple(hosts.warnings),
         closers=(stats.close, hosts.close),
     )

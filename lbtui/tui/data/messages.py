@@ -6,6 +6,7 @@ from textual.message import Message
 
 from lbtui.core.docker.hosts import HostEvent
 from lbtui.core.docker.snapshots import HostSnapshot
+from lbtui.core.faults.model import ActiveFault
 from lbtui.core.progress import ProgressEvent
 from lbtui.tui.data.services import RedeployPreview
 from lbtui.tui.data.stats_view import VipView
@@ -67,4 +68,26 @@ class RedeployPlanned(Message):
 
     def __init__(self, preview: RedeployPreview) -> None:
         self.preview = preview
+        super().__init__()
+
+
+class FaultsPolled(Message):
+    """The active faults were read back from the engines; `error` says why they could not be."""
+
+    def __init__(self, faults: tuple[ActiveFault, ...], error: str | None = None) -> None:
+        self.faults = faults
+        self.error = error
+        super().__init__()
+
+
+class FaultsChanged(Message):
+    """The dashboard added or cleared faults; `at` is when the core call returned."""
+
+    def __init__(self, what: str, added: bool, faults: tuple[ActiveFault, ...], at: float) -> None:
+        self.what = what
+        """`pause`, `loss 30 %`, `host down` for an add; `clear` for a clear."""
+        self.added = added
+        self.faults = faults
+        """The faults added, or those cleared, as the core read them back."""
+        self.at = at
         super().__init__()

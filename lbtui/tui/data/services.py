@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from lbtui.core.actions.steps import Step
 from lbtui.core.docker.snapshots import HostSnapshot
+from lbtui.core.faults.model import ActiveFault, FaultRequest
 from lbtui.core.progress import Reporter
 from lbtui.core.topology.model import Topology
 from lbtui.core.traffic.tally import TrafficTally
@@ -169,6 +170,19 @@ class ServerControl(Protocol):
         """Drain, disable, enable or re-weight the server; a line saying what was done."""
 
 
+class FaultControl(Protocol):
+    """The topology's reversible faults, as `lbtui fault` adds, lists and clears them."""
+
+    def add(self, request: FaultRequest, reporter: Reporter) -> tuple[ActiveFault, ...]:
+        """Inject a checked fault; the fault as read back. Raises (nothing changed) on refusal."""
+
+    def clear(self, target: str | None, reporter: Reporter) -> tuple[ActiveFault, ...]:
+        """Clear the target's faults (every fault when None); what was cleared."""
+
+    def active(self) -> tuple[ActiveFault, ...]:
+        """Every active fault, read back from the engines."""
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything the app is handed: one object per seam."""
@@ -181,6 +195,8 @@ class Services:
     """The traffic generator; None where there is none (the key then says so)."""
     servers: ServerControl | None = None
     """Runtime server control; None where there is none."""
+    faults: FaultControl | None = None
+    """Fault injection; None where there is none (the fault keys then say so)."""
     clock: Callable[[], float] = field(default=time.time)
     """The wall clock; the snapshot tests freeze it."""
     notices: tuple[str, ...] = ()

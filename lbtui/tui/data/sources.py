@@ -1,12 +1,22 @@
-"""Fetches the pollers run in their threads: a failure becomes an unreachable snapshot."""
+"""Fetches the pollers run in their threads (a failure becomes an unreachable snapshot),
+and the pump that follows a host's Docker events."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.dom import DOMNode
+
 from lbtui.core.docker.snapshots import HostSnapshot
-from lbtui.tui.data.messages import HostPolled, StatsPolled
-from lbtui.tui.data.services import DockerSource, StatsSource
+from lbtui.tui.data.messages import (
+    DockerEventSeen,
+    EventStreamLost,
+    FaultsPolled,
+    HostPolled,
+    StatsPolled,
+)
+from lbtui.tui.data.pollers import StreamPump
+from lbtui.tui.data.services import DockerSource, FaultControl, StatsSource
 from lbtui.tui.data.stats_view import VipView
 
 
@@ -44,3 +54,26 @@ def fetch_stats(
         return StatsPolled(view)
 
     return fetch
+
+
+def fetch_faults(faults: FaultControl) -> Callable[[], FaultsPolled]:
+    """A fetch for the faults poller."""
+
+    def fetch() -> FaultsPolled:
+        try:
+            return FaultsPolled(faults.active())
+        except Exception as error:  # shown in the events; the poller retries
+            return FaultsPolled((), _reason(error))
+
+    return fetch
+
+
+def event_pump(docker: DockerSource, host: str, owner: DOMNode, retry_s: float) -> StreamPump:
+    """Follows a host's Docker events into messages (`DockerEventSeen`, `EventStreamLost`)."""
+    return StreamPump(
+        f"events {host}",
+        lambda: docker.events(host),
+        lambda event: owner.post_message(DockerEventSeen(host, event)),
+        lambda reason: owner.post_message(EventStreamLost(host, reason)),
+        retry_s,
+    )

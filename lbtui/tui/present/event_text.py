@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lbtui.core.docker.hosts import HostEvent
+from lbtui.tui.data.stats_view import VipView
 
 #: Docker event types that change what the panes show; others are logged only.
 STATE_CHANGING_TYPES = frozenset({"container", "network", "node", "service"})
@@ -36,3 +37,17 @@ def server_changes(vip: str, before: Mapping[str, str], after: Mapping[str, str]
             lines.append(f"{vip}/{name} {old} -> {status}")
     lines.extend(f"{vip}/{name} left the pool" for name in before if name not in after)
     return lines
+
+
+def stats_events(before: VipView | None, view: VipView) -> list[str]:
+    """What changed between two polls of a VIP: server statuses, or the stats' reachability."""
+    if not view.reachable:
+        return (
+            []
+            if before is not None and not before.reachable
+            else [f"{view.vip} stats UNREACHABLE: {view.error}"]
+        )
+    if before is not None and not before.reachable:
+        return [f"{view.vip} stats reachable again"]
+    old = {s.name: s.status for s in before.servers} if before is not None else {}
+    return server_changes(view.vip, old, {s.name: s.status for s in view.servers})

@@ -11,6 +11,7 @@ from lbtui.core.echo import shown
 from lbtui.core.topology.limits import server_name
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.stats_view import VipView
+from lbtui.tui.present.fault_text import Marks, mark_text
 
 Row = tuple[str, ...]
 Rows = dict[str, Row]
@@ -39,9 +40,12 @@ CONTAINER_COLUMNS: Row = (
     "IPs",
     "ports",
     "topology",
+    "fault",
 )
+#: The column whose non-empty cells the containers table styles as a fault.
+FAULT_COLUMN = "fault"
 
-HopState = Literal["ok", "bad", "planned", "unknown"]
+HopState = Literal["ok", "bad", "planned", "unknown", "fault"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def _roles(topology: Topology) -> dict[tuple[str, str], str]:
     return roles
 
 
-def _container_row(container: ContainerSnapshot, role: str) -> Row:
+def _container_row(container: ContainerSnapshot, role: str, mark: str) -> Row:
     networks = ", ".join(a.network for a in container.attachments) or "-"
     ips = ", ".join(a.ip for a in container.attachments if a.ip) or "-"
     ports = ", ".join(container.port_mappings)
@@ -168,11 +172,15 @@ def _container_row(container: ContainerSnapshot, role: str) -> Row:
         ips,
         ports or "-",
         f"● {role}" if role else "",
+        mark,
     )
 
 
-def container_rows(topology: Topology, hosts: Mapping[str, HostSnapshot]) -> Rows:
-    """Topology members first (planned ones too), then every other container."""
+def container_rows(
+    topology: Topology, hosts: Mapping[str, HostSnapshot], marks: Marks | None = None
+) -> Rows:
+    """Topology members first (planned ones too), then every other container; faults marked."""
+    marks = marks or {}
     roles = _roles(topology)
     present: dict[tuple[str, str], ContainerSnapshot] = {
         (c.host, c.name): c for snap in hosts.values() for c in snap.containers
@@ -181,15 +189,18 @@ def container_rows(topology: Topology, hosts: Mapping[str, HostSnapshot]) -> Row
     for (host, name), role in roles.items():
         container = present.get((host, name))
         if container is not None:
-            rows[f"{host}/{name}"] = _container_row(container, role)
+            mark = marks.get((host, name))
+            rows[f"{host}/{name}"] = _container_row(
+                container, role, mark_text(mark) if mark else ""
+            )
             continue
         snap = hosts.get(host)
         state = "planned" if snap is not None and snap.reachable else "unknown"
         image = _planned_image(topology, host, name)
-        rows[f"{host}/{name}"] = (host, name, image, state, "-", "-", "-", "-", f"○ {role}")
+        rows[f"{host}/{name}"] = (host, name, image, state, "-", "-", "-", "-", f"○ {role}", "")
     others = sorted(key for key in present if key not in roles)
     for host, name in others:
-        rows[f"{host}/{name}"] = _container_row(present[(host, name)], "")
+        rows[f"{host}/{name}"] = _container_row(present[(host, name)], "", "")
     return rows
 
 
@@ -213,10 +224,20 @@ def _container_hop(hosts: Mapping[str, HostSnapshot], host: str, name: str) -> t
     return container.state, "ok" if container.running else "bad"
 
 
+def _faulted(hop: Hop, mark: str | None) -> Hop:
+    # The fault explains whatever else the hop shows, so it decides the hop's state.
+    return hop if not mark else Hop(hop.depth, f"{hop.text}, fault: {mark}", "fault")
+
+
 def path_hops(
-    topology: Topology, vip_name: str, hosts: Mapping[str, HostSnapshot], stats: VipView | None
+    topology: Topology,
+    vip_name: str,
+    hosts: Mapping[str, HostSnapshot],
+    stats: VipView | None,
+    marks: Marks | None = None,
 ) -> list[Hop]:
-    """The request path of a VIP, hop by hop, as the recipe's diagram draws it."""
+    """The request path of a VIP, hop by hop, as the recipe's diagram draws it; faults marked."""
+    marks = marks or {}
     vip = topology.vips[vip_name]
     host = topology.hosts[vip.host]
     lb_snap = hosts.get(vip.host)
@@ -230,7 +251,8 @@ def path_hops(
         if lb_hop == "ok" and not stats.reachable:
             lb_hop = "bad"
     bridge = " +bridge" if vip.connect_bridge else ""
-    hops.append(Hop(1, f"{vip.container}: {lb_state}{frontend}", lb_hop))
+    lb_mark = marks.get((vip.host, vip.container))
+    hops.append(_faulted(Hop(1, f"{vip.container}: {lb_state}{frontend}", lb_hop), lb_mark))
     net = topology.networks.get(vip.network)
     driver = net.driver if net is not None else "?"
     exists = lb_snap is not None and any(n.name == vip.network for n in lb_snap.networks)
@@ -251,7 +273,7 @@ def path_hops(
             if server.status_class != "-up" and hop == "ok":
                 hop = "bad"
         text = f"{backend.name}@{backend.host}:{backend.port}: {state}{lb_view}"
-        hops.append(Hop(3, text, hop))
+        hops.append(_faulted(Hop(3, text, hop), marks.get((backend.host, backend.name))))
     return hops
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual import on
@@ -20,21 +19,20 @@ from lbtui.tui.data.messages import (
     ActionProgressed,
     DockerEventSeen,
     EventStreamLost,
+    FaultsChanged,
+    FaultsPolled,
     HostPolled,
     StatsPolled,
 )
 from lbtui.tui.data.pollers import Poller, StreamPump
 from lbtui.tui.data.services import Services, TrafficRun
-from lbtui.tui.data.sources import fetch_host, fetch_stats
+from lbtui.tui.data.sources import event_pump, fetch_host, fetch_stats
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.keys import Command, bindings
 from lbtui.tui.present import rows as views
-from lbtui.tui.present.event_text import (
-    STATE_CHANGING_TYPES,
-    describe_docker_event,
-    server_changes,
-)
+from lbtui.tui.present.event_text import STATE_CHANGING_TYPES, describe_docker_event, stats_events
 from lbtui.tui.screens.dashboard_actions import DashboardActions
+from lbtui.tui.screens.dashboard_faults import FaultController
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.diff_view import DiffView
 from lbtui.tui.widgets.event_log import EventLog
@@ -79,10 +77,13 @@ class DashboardScreen(DashboardActions):
         self._stats_to_show: dict[str, VipView] = {}
         self._ticked_at = 0.0
         self.traffic_runs: dict[str, TrafficRun] = {}
+        self.faults = FaultController(self)
         # Held here, not looked up: the 1 s tick and every poll would walk the DOM otherwise.
         self.hosts_table = KeyedTable(views.HOST_COLUMNS, id="hosts")
         self.networks_table = KeyedTable(views.NETWORK_COLUMNS, id="networks")
-        self.containers_table = KeyedTable(views.CONTAINER_COLUMNS, id="containers")
+        self.containers_table = KeyedTable(
+            views.CONTAINER_COLUMNS, id="containers", marked_column=views.FAULT_COLUMN
+        )
         self.path_view = PathView(id="path")
         self.path_pane = Pane(self.path_view, title="Path", id="path-pane")
         self.vip_panels = {vip: VipPanel(topology, vip) for vip in topology.vips}
@@ -119,13 +120,14 @@ class DashboardScreen(DashboardActions):
                 refresh.docker_s,
             )
             self.host_pollers[name] = poller
-            self._pumps.append(self._event_pump(name))
+            self._pumps.append(event_pump(self.services.docker, name, self, refresh.retry_s))
         for vip in self.topology.vips:
             self.stats_pollers[vip] = self._stats_poller(vip)
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
             poller.start()
         for pump in self._pumps:
             pump.start()
+        self.faults.start()
         # Stats paints refresh the ages too; this timer only fires when no paint came for
         # a while, so an idle screen is drawn once a second, not twice.
         self._ages_timer = self.set_interval(AGES_FALLBACK_S, self._tick, name="ages")
@@ -138,6 +140,7 @@ class DashboardScreen(DashboardActions):
             run.stop()
         for pump in self._pumps:
             pump.stop()
+        self.faults.stop()
 
     def _stats_poller(self, vip: str) -> Poller:
         fetch = fetch_stats(self.services.stats, vip, self.services.clock)
@@ -161,15 +164,6 @@ class DashboardScreen(DashboardActions):
             self.selected_vip = next(iter(latest.vips), "")
         self.repaint_docker()
 
-    def _event_pump(self, host: str) -> StreamPump:
-        return StreamPump(
-            f"events {host}",
-            lambda: self.services.docker.events(host),
-            lambda event: self.post_message(DockerEventSeen(host, event)),
-            lambda reason: self.post_message(EventStreamLost(host, reason)),
-            self.refresh_settings.retry_s,
-        )
-
     def log_event(self, source: str, text: str, at: float | None = None) -> None:
         """Add a line to the events pane."""
         self.event_log.add(self.services.clock() if at is None else at, source, text)
@@ -181,14 +175,16 @@ class DashboardScreen(DashboardActions):
             rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
             self.hosts_table.sync(rows)
             self.networks_table.sync(views.network_rows(self.topology, self.hosts))
-            self.containers_table.sync(views.container_rows(self.topology, self.hosts))
+            marks = self.faults.marks
+            self.containers_table.sync(views.container_rows(self.topology, self.hosts, marks))
             self.repaint_path()
 
     def repaint_path(self) -> None:
         """Redraw the path view of the selected VIP."""
         if self.selected_vip:
             stats = self.stats.get(self.selected_vip)
-            hops = views.path_hops(self.topology, self.selected_vip, self.hosts, stats)
+            marks = self.faults.marks
+            hops = views.path_hops(self.topology, self.selected_vip, self.hosts, stats, marks)
             self.path_view.show(hops)
             title = f"Path of {self.selected_vip}"
             if self.path_pane.border_title != title:  # setting it, even unchanged, repaints
@@ -240,15 +236,10 @@ class DashboardScreen(DashboardActions):
             return
         before = self.stats.get(view.vip)
         self.stats[view.vip] = view
-        if view.reachable:
-            old = {s.name: s.status for s in before.servers} if before and before.reachable else {}
-            if before is None or before.reachable:
-                for line in server_changes(view.vip, old, {s.name: s.status for s in view.servers}):
-                    self.log_event("haproxy", line, view.polled_at)
-            elif before is not None:
-                self.log_event("haproxy", f"{view.vip} stats reachable again", view.polled_at)
-        elif before is None or before.reachable:
-            self.log_event("haproxy", f"{view.vip} stats UNREACHABLE: {view.error}", view.polled_at)
+        for line in stats_events(before, view):
+            self.log_event("haproxy", line, view.polled_at)
+        for line in self.faults.stats_effects(before, view):
+            self.log_event("faults", line, view.polled_at)
         if view.vip == self.selected_vip:
             self.repaint_path()
         if not self._stats_to_show:
@@ -267,6 +258,11 @@ class DashboardScreen(DashboardActions):
                     self.vip_panels[view.vip].show(view, now)
             if time.monotonic() - self._ticked_at >= AGES_EVERY_S:
                 self._tick()
+
+    @on(FaultsPolled)
+    @on(FaultsChanged)
+    def _faults(self, message: FaultsPolled | FaultsChanged) -> None:
+        self.faults.handle(message)
 
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:
@@ -302,7 +298,11 @@ class DashboardScreen(DashboardActions):
 
     def wake_all(self) -> None:
         """Poll every source now (after an action changed the world)."""
-        for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
+        for poller in [
+            *self.host_pollers.values(),
+            *self.stats_pollers.values(),
+            *self.faults.pollers,
+        ]:
             poller.wake()
 
     @on(DataTable.RowSelected)
@@ -312,7 +312,3 @@ class DashboardScreen(DashboardActions):
     def on_descendant_focus(self, event: Any) -> None:
         if isinstance(event.widget, VipPanel):
             self.selected_vip = event.widget.vip
-
-    def host_snapshots(self) -> Mapping[str, HostSnapshot]:
-        """The latest snapshot of every polled host."""
-        return self.hosts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -15,9 +15,10 @@ from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import ActionFinished, ActionProgressed, RedeployPlanned
 from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task, TrafficRun
-from lbtui.tui.keys import Command, Runs, ScreenAction
+from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction
 from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
+from lbtui.tui.screens.dashboard_faults import FaultController
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
 from lbtui.tui.settings import RefreshSettings
@@ -35,6 +36,7 @@ class DashboardActions(Screen[None]):
 
     topology: Topology
     services: Services
+    hosts: dict[str, HostSnapshot]
     refresh_settings: RefreshSettings
     selected_vip: str
     traffic_runs: dict[str, TrafficRun]
@@ -42,11 +44,8 @@ class DashboardActions(Screen[None]):
     vip_panels: dict[str, VipPanel]
     diff_view: DiffView
     diff_pane: Pane
+    faults: FaultController
     _last_table: KeyedTable | None = None
-
-    def host_snapshots(self) -> Mapping[str, HostSnapshot]:
-        """The latest snapshot of every polled host."""
-        raise NotImplementedError
 
     def wake_all(self) -> None:
         """Poll every source now."""
@@ -62,7 +61,8 @@ class DashboardActions(Screen[None]):
         busy = (WorkerState.PENDING, WorkerState.RUNNING)
         return any(w.group == ACTIONS_GROUP and w.state in busy for w in self.app.workers)
 
-    def _start(self, title: str, work: Callable[[], str | None]) -> None:
+    def start_action(self, title: str, work: Callable[[], str | None]) -> None:
+        """Run `work` in a thread worker, one action at a time; its progress goes to the events."""
         if self.action_running:
             self.notify("an action is already running; wait for it to finish", severity="warning")
             return
@@ -94,6 +94,7 @@ class DashboardActions(Screen[None]):
             ContainerOp: self.control_container,
             ServerAction: self.control_server,
             ScreenAction: self.run_screen_action,
+            FaultOp: self.faults.run,
         }
         runners[type(runs)](runs)
 
@@ -123,7 +124,7 @@ class DashboardActions(Screen[None]):
         def show(preview: RedeployPreview) -> None:
             self.post_message(RedeployPlanned(preview))
 
-        self._start(title, lambda: self.services.actions.run(task, report, vip, show))
+        self.start_action(title, lambda: self.services.actions.run(task, report, vip, show))
 
     @on(RedeployPlanned)
     def _show_plan(self, message: RedeployPlanned) -> None:
@@ -154,7 +155,8 @@ class DashboardActions(Screen[None]):
         )
         self.app.push_screen(ConfirmScreen(question), answered)
 
-    def _selected_container(self) -> tuple[str, str] | None:
+    def selected_container(self) -> tuple[str, str] | None:
+        """(host, name) of the selected container that exists; None with a warning otherwise."""
         table = self.containers_table
         key = table.selected_key
         if key is None:
@@ -169,7 +171,7 @@ class DashboardActions(Screen[None]):
 
     def control_container(self, operation: ContainerOp) -> None:
         """Stop, start or kill the selected container."""
-        selected = self._selected_container()
+        selected = self.selected_container()
         if selected is None:
             return
         host, name = selected
@@ -183,7 +185,7 @@ class DashboardActions(Screen[None]):
         def work() -> None:
             operations[operation](host, name)
 
-        self._start(f"{operation.value} {name} on {host}", work)
+        self.start_action(f"{operation.value} {name} on {host}", work)
 
     def toggle_traffic(self) -> None:
         """Start bounded load on the selected VIP, or stop the run going on."""
@@ -214,7 +216,7 @@ class DashboardActions(Screen[None]):
 
         def run(weight: int | None) -> None:
             title = f"{action.value} {vip}/{server}"
-            self._start(title, lambda: control.control(vip, server, action, weight, report))
+            self.start_action(title, lambda: control.control(vip, server, action, weight, report))
 
         if action is not ServerAction.WEIGHT:
             run(None)
@@ -233,14 +235,15 @@ class DashboardActions(Screen[None]):
             index = names.index(self.selected_vip) if self.selected_vip in names else -1
             self.selected_vip = names[(index + 1) % len(names)]
 
-    def _table(self) -> KeyedTable | None:
+    def focused_table(self) -> KeyedTable | None:
+        """The focused table, or the one focused last."""
         if isinstance(self.focused, KeyedTable):
             self._last_table = self.focused
         return self._last_table
 
     def open_filter(self) -> None:
         """Open the filter bar on the focused table."""
-        table = self._table() or self.containers_table
+        table = self.focused_table() or self.containers_table
         self.query_one(FilterBar).open_for(table)
 
     def toggle_maximise(self) -> None:
@@ -252,14 +255,14 @@ class DashboardActions(Screen[None]):
 
     def open_details(self) -> None:
         """Open the detail view of the selected row of the focused table."""
-        table = self._table()
+        table = self.focused_table()
         key = table.selected_key if table is not None else None
         if table is None or key is None:
             self.notify("select a container, network or host first", severity="warning")
             return
         target: tuple[DetailKind, str, str] | None = None
         if table.id == "containers":
-            selected = self._selected_container()
+            selected = self.selected_container()
             target = None if selected is None else ("container", *selected)
         elif table.id == "hosts":
             target = ("host", key, key)
@@ -271,7 +274,7 @@ class DashboardActions(Screen[None]):
             self.app.push_screen(DetailScreen(control, kind, host, name, retry))
 
     def _network_target(self, key: str) -> tuple[DetailKind, str, str] | None:
-        for snap in self.host_snapshots().values():
+        for snap in self.hosts.values():
             for network in snap.networks:
                 if key in (network.id, f"net/{network.name}"):
                     return ("network", snap.name, network.name)

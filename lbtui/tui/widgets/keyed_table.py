@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -17,14 +19,23 @@ SegmentLines = list[list[Segment]]
 
 
 class KeyedTable(DataTable[str]):
-    """A table whose rows are replaced as a whole mapping `key -> cells` by `sync()`."""
+    """A table whose rows are replaced as a whole mapping `key -> cells` by `sync()`.
+
+    The non-empty cells of `marked_column` (the containers' faults) take the
+    `keyed-table--mark` style of the stylesheet.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*DataTable.COMPONENT_CLASSES, "keyed-table--mark"}
 
     filter_text: reactive[str] = reactive("")
     """Only rows with a cell containing this text (case-insensitive) are shown."""
 
-    def __init__(self, columns: Row, *, id: str | None = None) -> None:
+    def __init__(
+        self, columns: Row, *, id: str | None = None, marked_column: str | None = None
+    ) -> None:
         super().__init__(cursor_type="row", id=id)
         self._column_names = columns
+        self._marked = ColumnKey(marked_column) if marked_column is not None else None
         self._rows: Rows = {}
         self._shown: Rows = {}
         # DataTable keys its cell cache by a table-wide update count, so one changed cell
@@ -62,6 +73,8 @@ class KeyedTable(DataTable[str]):
         column_key = self._column_locations.get_key(column_index)
         if row_key is None or column_key is None:  # the header row, row labels
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if column_key == self._marked and self._data[row_key][column_key]:
+            base_style += self.get_component_rich_style("keyed-table--mark", partial=True)
         key = (
             row_index,
             column_index,

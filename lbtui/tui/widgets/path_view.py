@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from lbtui.tui.present.fault_text import FAULT_MARK
 from lbtui.tui.present.rows import Hop
 
-HOP_CLASSES = ("-ok", "-bad", "-planned", "-unknown")
-SYMBOLS = {"ok": "✔", "bad": "✘", "planned": "○", "unknown": "?"}
+HOP_CLASSES = ("-ok", "-bad", "-planned", "-unknown", "-fault")
+SYMBOLS = {"ok": "✔", "bad": "✘", "planned": "○", "unknown": "?", "fault": FAULT_MARK}
 
 
 class PathView(Vertical):

@@ -6,6 +6,7 @@ come from component classes styled in app.tcss (`vip-panel--up`, `vip-panel--dow
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import groupby
 from typing import ClassVar
 
@@ -17,6 +18,7 @@ from textual.widget import Widget
 from lbtui.core.topology.model import Topology
 from lbtui.core.traffic.tally import TrafficTally
 from lbtui.tui.data.stats_view import ServerView, VipView
+from lbtui.tui.present.fault_text import mark_text
 from lbtui.tui.present.rows import age_text
 from lbtui.tui.present.stats_text import (
     BARS,
@@ -50,6 +52,7 @@ class VipPanel(Widget, can_focus=True):
         "vip-panel--cursor",
         "vip-panel--traffic",
         "vip-panel--failed",
+        "vip-panel--fault",
         *STATUS_COMPONENTS.values(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,6 +70,7 @@ class VipPanel(Widget, can_focus=True):
         self._title = f"{self.vip}  {self._where}  waiting for the first poll"
         self._traffic: str | None = None
         self._traffic_failed = False
+        self._faults: Mapping[str, str] = {}
         self.cursor = 0
         """Index of the selected server line."""
 
@@ -99,6 +103,17 @@ class VipPanel(Widget, can_focus=True):
         layout = (text is None) != (self._traffic is None)
         self._traffic, self._traffic_failed = text, failed
         self.refresh(layout=layout)
+
+    @property
+    def faults(self) -> Mapping[str, str]:
+        """Server name -> its faults as shown (`pause`, `loss 30 %`)."""
+        return self._faults
+
+    def show_faults(self, faults: Mapping[str, str]) -> None:
+        """Mark the faulted servers' lines."""
+        if dict(faults) != dict(self._faults):
+            self._faults = dict(faults)
+            self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()
@@ -184,6 +199,9 @@ class VipPanel(Widget, can_focus=True):
         line.append(f" {figures_text(server)} ")
         line.append(f"{share_text(server.share):<15}", style("vip-panel--share"))
         line.append(" ")
+        fault = self._faults.get(server.name)
+        if fault:
+            line.append(f"{mark_text(fault)} ", style("vip-panel--fault"))
         width = self.content_region.width - line.cell_len
         idle, busy = style("vip-panel--spark-min"), style("vip-panel--spark-max")
         # Two colours (idle / serving) in runs: a span per bar made many-VIP refreshes slow.

@@ -17,6 +17,8 @@ from lbtui.core.docker.snapshots import (
     NetworkSnapshot,
     PublishedPort,
 )
+from lbtui.core.faults.model import ActiveFault, FaultRequest
+from lbtui.core.faults.targets import resolve_target
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
 from lbtui.core.topology.model import (
     Backend,
@@ -311,6 +313,45 @@ class FakeServers:
         return f"{vip}/{server}: {action}"
 
 
+class FakeFaults:
+    """Faults held in memory, as the engines would report them; `refuse` makes `add` fail."""
+
+    def __init__(self, topology: Topology) -> None:
+        self._topology = topology
+        self.held: list[ActiveFault] = []
+        self.calls: list[tuple[str, FaultRequest | str | None]] = []
+        self.refuse: Exception | None = None
+        self.unreadable: Exception | None = None
+
+    def add(self, request: FaultRequest, reporter: Reporter) -> tuple[ActiveFault, ...]:
+        self.calls.append(("add", request))
+        if self.refuse is not None:
+            raise self.refuse
+        placements = resolve_target(self._topology, request.target)
+        fault = ActiveFault(
+            target=request.target,
+            kind=request.kind,
+            host=placements[0].host,
+            containers=tuple(p.name for p in placements),
+            percent=request.percent,
+            kbit=request.kbit,
+            ms=request.ms,
+        )
+        self.held.append(fault)
+        return (fault,)
+
+    def clear(self, target: str | None, reporter: Reporter) -> tuple[ActiveFault, ...]:
+        self.calls.append(("clear", target))
+        cleared = tuple(f for f in self.held if target is None or f.target == target)
+        self.held = [f for f in self.held if f not in cleared]
+        return cleared
+
+    def active(self) -> tuple[ActiveFault, ...]:
+        if self.unreadable is not None:
+            raise self.unreadable
+        return tuple(self.held)
+
+
 PREVIEW_DIFF = """\
 --- running
 +++ new
@@ -371,5 +412,6 @@ def fake_services(hosts: dict[str, HostSnapshot] | None = None) -> Services:
         actions=FakeActions(topology),
         traffic=FakeTraffic(),
         servers=FakeServers(),
+        faults=FakeFaults(topology),
         clock=frozen_clock,
     )
