@@ -24,10 +24,13 @@ from lbtui.core.haproxy.model import (
     HaproxyConfig,
     HttpCheck,
     Resolvers,
-    Server,
     StatsAuth,
 )
-from lbtui.core.topology.limits import HAPROXY_NAME
+from lbtui.core.haproxy.server_lines import UnknownLine as _Unknown
+from lbtui.core.haproxy.server_lines import millis as _millis
+from lbtui.core.haproxy.server_lines import name as _name
+from lbtui.core.haproxy.server_lines import parse_server, render_server
+from lbtui.core.haproxy.server_lines import raw as _raw
 
 #: What a masked password reads in diffs shown on terminals and in the UI.
 MASK = "***"
@@ -140,27 +143,11 @@ def _backend_lines(back: Backend) -> list[str]:
         # (no RST, its address gone) is DOWN in about 8 s at inter 2 s, not 12 s or more.
         lines.append(f"timeout check {back.check_timeout_ms}ms")
     lines.append(f"http-response set-header {_name(back.served_by_header)} {_SERVED_BY_VALUE}")
-    return lines + [_server(server) for server in back.servers]
+    return lines + [render_server(server) for server in back.servers]
 
 
 def _stats_auth(auth: StatsAuth) -> str:
     return f"stats auth {word(auth.user + ':' + auth.password)}"
-
-
-def _server(server: Server) -> str:
-    words = [f"server {_name(server.name)} {_name(server.address)}:{server.port} check"]
-    words.append(f"inter {server.inter_ms}ms")
-    if server.fastinter_ms is not None:
-        words.append(f"fastinter {server.fastinter_ms}ms")
-    words.append(f"rise {server.rise} fall {server.fall} weight {server.weight}")
-    if server.init_addr is not None:
-        # Explicit: with `resolvers`, 2.6 would otherwise start with an unresolvable
-        # server disabled instead of failing, and `haproxy -c` would pass.
-        words.append(f"init-addr {_raw(server.init_addr, 'init-addr')}")
-    if server.resolvers is not None:
-        # Re-resolved at run time: a backend recreated with a new IP is found again.
-        words.append(f"resolvers {_name(server.resolvers)} resolve-prefer ipv4")
-    return " ".join(words)
 
 
 def word(value: str) -> str:
@@ -185,19 +172,6 @@ def unword(text: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _raw(value: str, what: str) -> str:
-    """A value written as it is (possibly several words): one line, no comment."""
-    if not value or "\n" in value or "\r" in value or "#" in value:
-        raise BadInput(f"{what} {value!r}: must be one line without '#'")
-    return value
-
-
-def _name(value: str) -> str:
-    if not HAPROXY_NAME.fullmatch(value):
-        raise BadInput(f"{value!r} cannot be written into haproxy.cfg as a name")
-    return value
-
-
 def redact(text: str) -> str:
     """`text` with every `stats auth` password masked; every other byte as it was."""
     out = []
@@ -215,10 +189,6 @@ def redact(text: str) -> str:
 # ---- parsing ---------------------------------------------------------------------------
 
 _SECTIONS = ("global", "defaults", "resolvers", "frontend", "backend")
-
-
-class _Unknown(ValueError):
-    """A line lbtui never writes in this section."""
 
 
 def parse(text: str) -> HaproxyConfig:
@@ -321,8 +291,8 @@ def _read_backend(found: dict[str, Any], body: str, words: list[str]) -> None:
         found["check_timeout_ms"] = _millis(words[2])
     elif words[:2] == ["http-response", "set-header"] and words[3:] == [_SERVED_BY_VALUE]:
         found["served_by_header"] = words[2]
-    elif words[0] == "server":
-        found.setdefault("servers", []).append(_parse_server(words))
+    elif words[0] in ("server", "server-template"):
+        found.setdefault("servers", []).append(parse_server(words))
     else:
         raise _Unknown("not a backend setting lbtui writes")
 
@@ -334,39 +304,6 @@ _READERS = {
     "frontend": _read_frontend,
     "backend": _read_backend,
 }
-
-
-def _parse_server(words: list[str]) -> Server:
-    if words[3] != "check" or len(words) % 2 != 0:
-        raise _Unknown("a server line lbtui does not write")
-    address, port = words[2].rsplit(":", 1)
-    options = dict(zip(words[4::2], words[5::2], strict=True))
-    if not set(options) <= _SERVER_OPTIONS or options.get("resolve-prefer", "ipv4") != "ipv4":
-        raise _Unknown(f"server options {' '.join(words[4:])!r}")
-    fastinter = options.get("fastinter")
-    return Server(
-        name=words[1],
-        address=address,
-        port=int(port),
-        weight=int(options["weight"]),
-        inter_ms=_millis(options["inter"]),
-        fastinter_ms=_millis(fastinter) if fastinter is not None else None,
-        rise=int(options["rise"]),
-        fall=int(options["fall"]),
-        init_addr=options.get("init-addr"),
-        resolvers=options.get("resolvers"),
-    )
-
-
-_SERVER_OPTIONS = {
-    *("inter", "fastinter", "rise", "fall", "weight", "init-addr", "resolvers", "resolve-prefer")
-}
-
-
-def _millis(text: str) -> int:
-    if not text.endswith("ms"):
-        raise _Unknown(f"{text!r} is not in milliseconds")
-    return int(text.removesuffix("ms"))
 
 
 def _assemble(header: dict[str, str], sections: dict[str, dict[str, Any]]) -> HaproxyConfig:

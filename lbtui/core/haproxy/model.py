@@ -90,6 +90,16 @@ class Server:
     init_addr: str | None
     resolvers: str | None
     """The `resolvers` section that re-resolves `address`; None: resolved once, at start."""
+    slots: int | None = None
+    """A `server-template` of this many servers: `name` is their prefix, HAProxy numbers
+    them `<name>1` .. `<name><slots>`, and each takes one address `address` resolves to."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The HAProxy server names this line declares: one, or one per template slot."""
+        if self.slots is None:
+            return (self.name,)
+        return tuple(f"{self.name}{number}" for number in range(1, self.slots + 1))
 
 
 @dataclass(frozen=True)
@@ -120,4 +130,4 @@ class HaproxyConfig:
     @property
     def server_names(self) -> tuple[str, ...]:
         """The backend's server names, in order."""
-        return tuple(server.name for server in self.backend.servers)
+        return tuple(name for server in self.backend.servers for name in server.names)
