@@ -1,4 +1,4 @@
-"""Apply: overlay, backends, LB, bridge, in that order (or one of them)."""
+"""Apply: overlay, backends, services, LB, bridge, in that order (or one of them)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lbtui.core.actions.bridge import connect_bridges
 from lbtui.core.actions.lb import deploy_lbs
 from lbtui.core.actions.overlay import create_overlay
 from lbtui.core.actions.scope import STEPS, hosts_for
+from lbtui.core.actions.services import deploy_services
 from lbtui.core.actions.steps import Change
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import BadInput
@@ -20,6 +21,7 @@ StepFunction = Callable[[DockerGateway, Topology, Reporter], list[Change]]
 STEP_FUNCTIONS: dict[str, StepFunction] = {
     "overlay": create_overlay,
     "backends": launch_backends,
+    "services": deploy_services,
     "lb": deploy_lbs,
     "bridge": connect_bridges,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lbtui.core.errors import BadInput
 from lbtui.core.topology.model import Network, Topology
 
-STEPS = ("overlay", "backends", "lb", "bridge")
+STEPS = ("overlay", "backends", "services", "lb", "bridge")
 
 
 def users_of(topology: Topology, network: str) -> list[str]:
@@ -35,6 +35,9 @@ def swarm_members(topology: Topology) -> list[str]:
     members = [swarm_manager(topology)]
     for network in overlays:
         members += users_of(topology, network.name)
+    for service in topology.services.values():
+        # A service without placement may run on any host of the topology.
+        members += list(service.placement or topology.hosts)
     return list(dict.fromkeys(members))
 
 
@@ -54,10 +57,13 @@ def hosts_for(topology: Topology, step: str) -> set[str]:
         return hosts
     if step == "backends":
         return {b.host for b in topology.backends.values()}
+    if step == "services":
+        return {swarm_manager(topology)} if topology.services else set()
     if step == "lb":
         hosts = {v.host for v in topology.vips.values()}
         for vip in topology.vips.values():
-            hosts.update(topology.backends[m.backend].host for m in vip.servers)
+            members = [topology.backends.get(m.backend) for m in vip.servers]
+            hosts.update(backend.host for backend in members if backend is not None)
         return hosts
     if step == "bridge":
         return {v.host for v in topology.vips.values() if v.connect_bridge}

@@ -15,6 +15,9 @@ class Verdict(StrEnum):
     KEEP = "keep"
     CREATE = "create"
     REPLACE = "replace"
+    UPDATE = "update"
+    SCALE = "scale"
+    LABEL = "label"
     START = "start"
     RELOAD = "reload"
     CONNECT = "connect"
@@ -29,7 +32,7 @@ class Change:
     """One resource, what a step does (or would do) to it, and why."""
 
     step: str
-    """swarm, network, backend, lb, bridge or teardown."""
+    """swarm, node, network, backend, service, lb, bridge or teardown."""
     target: str
     host: str
     verdict: Verdict

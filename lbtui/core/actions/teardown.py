@@ -1,4 +1,4 @@
-"""Teardown: remove exactly what carries this topology's label (containers, then networks)."""
+"""Teardown: remove exactly what carries this topology's label (services, containers, networks)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import time
 from functools import partial
 
 from lbtui.core.actions.scope import hosts_for
+from lbtui.core.actions.services import remove_services
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
@@ -26,7 +27,8 @@ def teardown(
     names = sorted(hosts_for(topology, "teardown"))
     hosts.require_reachable(names)
     ours = {LABEL_TOPOLOGY: topology.name}
-    done: list[Change] = []
+    # Services first: their tasks hold the overlay, and swarm would restart a removed one.
+    done: list[Change] = remove_services(hosts, topology, report)
     for host in names:
         for container in hosts.list_containers(host, ours):
             role = container.labels.get(LABEL_ROLE, "container")

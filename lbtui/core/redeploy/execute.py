@@ -39,7 +39,7 @@ from lbtui.core.redeploy.live_config import (
     servers_in_maintenance,
 )
 from lbtui.core.redeploy.plan import RedeployMode, RedeployPlan
-from lbtui.core.topology.limits import server_name
+from lbtui.core.topology.pools import pool_servers, template_slots
 
 #: Seconds a reload may take before the new worker answers.
 SERVING_TIMEOUT_S = 10.0
@@ -180,7 +180,8 @@ def _gate(
 ) -> GateOutcome:
     vip = plan.vip
     report(ProgressEvent(Phase.STARTED, "health gate", vip.name, vip.host, "servers UP"))
-    expected = [server_name(m.backend) for m in vip.servers]
+    expected = pool_servers(plan.topology, vip)
+    maintenance_ok = maintenance_ok | template_slots(plan.topology, vip)
     settle_s = vip.health_check.interval_ms / 1000 + 0.5 if checks_changed(plan) else 0.0
     outcome = wait_healthy(probe, expected, maintenance_ok, timeout_s, settle_s)
     phase = Phase.DONE if outcome.healthy else Phase.FAILED
