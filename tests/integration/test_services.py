@@ -130,8 +130,7 @@ def test_scale_to_8_then_2_under_load_drops_nothing(
     url = vip_url(deployed.topology, deployed.topology.vips[VIP])
     spec = TrafficSpec(url=url, rate=100, duration_s=90, mode="fresh", connections=8)
     seen: dict[int, int] = {}
-    with TrafficGenerator(spec) as generator:
-        generator.start()
+    with TrafficGenerator(spec) as generator:  # started on entering
         time.sleep(1.0)
         for count in (8, 2):
             code = main(["scale", str(deployed.path), SERVICE, str(count), "--json"])

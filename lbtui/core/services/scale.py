@@ -141,15 +141,21 @@ class _Scaler:
             if t.state != "running"
         )
 
-    def wait_serving(self, vip: Vip, addresses: set[str]) -> tuple[str, ...]:
-        """Wait until every running task's slot is UP in the VIP; the slots UP at the end."""
+    def wait_serving(self, vip: Vip, addresses: set[str], fresh: set[str]) -> tuple[str, ...]:
+        """Wait until every running task's slot is UP in the VIP; the slots UP at the end.
+
+        A slot drained by an earlier scale-down that HAProxy now fills with a new task
+        (`fresh`) is made ready as soon as it is seen, or that task would get no traffic.
+        """
         up: list[str] = []
 
         def ready() -> bool:
             nonlocal up
             slots = read_slots(self.hosts, vip, self.service.name)
+            stale = [s.server for s in slots if s.admin == "drain" and s.address in fresh]
+            set_slots(self.hosts, vip, stale, "ready")
             up = serving(slot_rows(self.hosts, vip, self.service.name), slots)
-            held = {s.address for s in slots if s.server in up}
+            held = {s.address for s in slots if s.server in up and s.server not in stale}
             return addresses <= held
 
         self.wait(f"{vip.name}: every task UP", ready, self.timeout_s)
@@ -174,22 +180,12 @@ class _Scaler:
         if kept:
             self.notes.append(f"{vip.name}: {', '.join(kept)} left drained (address not dropped)")
 
-    def reset_reused(self, vip: Vip, fresh: set[str]) -> None:
-        """Slots still drained from an earlier scale-down that now hold a new task: ready."""
-        slots = read_slots(self.hosts, vip, self.service.name)
-        stale = [s.server for s in slots if s.admin == "drain" and s.address in fresh]
-        set_slots(self.hosts, vip, stale, "ready")
-
     def up(self, before: list[TaskSnapshot], replicas: int) -> dict[str, tuple[str, ...]]:
         self.services.scale_service(self.service.name, replicas)
         self.wait_tasks(replicas)
         old = {self.address(t) for t in before}
         now = {self.address(t) for t in self.running()}
-        result = {}
-        for vip in self.vips:
-            self.reset_reused(vip, now - old)
-            result[vip.name] = self.wait_serving(vip, now)
-        return result
+        return {vip.name: self.wait_serving(vip, now, now - old) for vip in self.vips}
 
     def down(
         self, before: list[TaskSnapshot], replicas: int
@@ -217,7 +213,7 @@ class _Scaler:
         result = {}
         for vip in self.vips:
             self.release(vip, held[vip.name], gone)
-            result[vip.name] = self.wait_serving(vip, now)
+            result[vip.name] = self.wait_serving(vip, now, set())
         return drained, result
 
     def leaving(self, before: list[TaskSnapshot], replicas: int) -> list[TaskSnapshot]:
