@@ -60,7 +60,7 @@ def _scale(args: argparse.Namespace) -> int:
                     "after": result.after,
                     "seconds": round(result.seconds, 3),
                     "drained": list(result.drained),
-                    "serving": {vip: list(slots) for vip, slots in result.serving.items()},
+                    "serving": result.serving,
                     "notes": list(result.notes),
                 },
                 indent=2,

@@ -137,6 +137,7 @@ def test_scale_to_8_then_2_under_load_drops_nothing(
             result = json.loads(capsys.readouterr().out)
             assert code == 0
             assert (result["after"], len(result["serving"][VIP])) == (count, count), result
+            assert not result["notes"], result
             seen[count] = len(wait_up(deployed, count))
             time.sleep(1.0)
         tally = generator.stop()

@@ -47,8 +47,8 @@ class ScaleResult:
     seconds: float
     drained: tuple[str, ...] = ()
     """`VIP/slot` of every slot drained because its task was leaving."""
-    serving: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """VIP -> the service's slots UP in it at the end."""
+    serving: dict[str, dict[str, str]] = field(default_factory=dict)
+    """VIP -> the service's slots UP in it at the end -> the task address each holds."""
     notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
@@ -141,13 +141,13 @@ class _Scaler:
             if t.state != "running"
         )
 
-    def wait_serving(self, vip: Vip, addresses: set[str], fresh: set[str]) -> tuple[str, ...]:
-        """Wait until every running task's slot is UP in the VIP; the slots UP at the end.
+    def wait_serving(self, vip: Vip, addresses: set[str], fresh: set[str]) -> dict[str, str]:
+        """Wait until exactly the running tasks are UP in the VIP; the slots UP at the end.
 
         A slot drained by an earlier scale-down that HAProxy now fills with a new task
         (`fresh`) is made ready as soon as it is seen, or that task would get no traffic.
         """
-        up: list[str] = []
+        up: dict[str, str] = {}
 
         def ready() -> bool:
             nonlocal up
@@ -155,11 +155,11 @@ class _Scaler:
             stale = [s.server for s in slots if s.admin == "drain" and s.address in fresh]
             set_slots(self.hosts, vip, stale, "ready")
             up = serving(slot_rows(self.hosts, vip, self.service.name), slots)
-            held = {s.address for s in slots if s.server in up and s.server not in stale}
-            return addresses <= held
+            held = {address for server, address in up.items() if server not in stale}
+            return held == addresses
 
-        self.wait(f"{vip.name}: every task UP", ready, self.timeout_s)
-        return tuple(up)
+        self.wait(f"{vip.name}: exactly the running tasks UP", ready, self.timeout_s)
+        return up
 
     def release(self, vip: Vip, slots: list[Slot], gone: set[str]) -> None:
         """Slots drained for leaving tasks go back to ready once HAProxy dropped the address."""
@@ -180,7 +180,7 @@ class _Scaler:
         if kept:
             self.notes.append(f"{vip.name}: {', '.join(kept)} left drained (address not dropped)")
 
-    def up(self, before: list[TaskSnapshot], replicas: int) -> dict[str, tuple[str, ...]]:
+    def up(self, before: list[TaskSnapshot], replicas: int) -> dict[str, dict[str, str]]:
         self.services.scale_service(self.service.name, replicas)
         self.wait_tasks(replicas)
         old = {self.address(t) for t in before}
@@ -189,7 +189,7 @@ class _Scaler:
 
     def down(
         self, before: list[TaskSnapshot], replicas: int
-    ) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    ) -> tuple[list[str], dict[str, dict[str, str]]]:
         maps = {vip.name: read_slots(self.hosts, vip, self.service.name) for vip in self.vips}
         self.services.scale_service(self.service.name, replicas)
         leaving = self.leaving(before, replicas)

@@ -79,8 +79,17 @@ def slot_rows(gateway: ExecGateway, vip: Vip, service: str) -> dict[str, StatsRo
     }
 
 
-def serving(rows: dict[str, StatsRow], slots: Collection[Slot]) -> list[str]:
-    """Slots that hold an address and are UP in HAProxy (taking traffic unless drained)."""
-    return [
-        s.server for s in slots if s.address and s.server in rows and rows[s.server].state == "UP"
-    ]
+def serving(rows: dict[str, StatsRow], slots: Collection[Slot]) -> dict[str, str]:
+    """Slot -> address of the slots UP in HAProxy after a passed check, one per address.
+
+    A slot that has just been given an address leaves MAINT as UP before any check
+    ran; it counts once its check passed.
+    """
+    result: dict[str, str] = {}
+    for slot in slots:
+        row = rows.get(slot.server)
+        passed = row is not None and row.check_status.removeprefix("* ").endswith("OK")
+        up = slot.address and row is not None and row.state == "UP" and passed
+        if up and slot.address not in result.values():
+            result[slot.server] = slot.address
+    return result
