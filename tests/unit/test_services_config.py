@@ -75,6 +75,8 @@ def test_a_service_renders_a_server_template_that_reads_back() -> None:
     )
     assert template in text.splitlines()[-1]
     assert "server solo solo:80 check" in text
+    # Tasks come and go: names are resolved every second (other VIPs keep HAProxy's 10 s).
+    assert "    hold valid 1s\n" in text and "hold valid 10s" not in text
     assert parse(text) == config
     assert config.server_names == ("solo", *slot_names("web"))
     assert server_ports(topology, topology.vips["front"]) == dict.fromkeys(

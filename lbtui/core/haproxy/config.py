@@ -51,6 +51,9 @@ _HTTP_VERSION = re.compile(r"^HTTP/[0-9](\.[0-9])?$")
 _FASTINTER_MIN_MS = 100
 #: Resolve once at start from /etc/hosts or DNS, else keep the last known address.
 _INIT_ADDR = "libc,last"
+#: How often names are resolved again: HAProxy's default, and for VIPs with services.
+_HOLD_VALID = "10s"
+_TASKS_HOLD_VALID = "1s"
 #: A service's slots start without an address and wait for DNS (a service may have no task).
 _TEMPLATE_INIT_ADDR = "none"
 
@@ -106,7 +109,11 @@ def build_config(
         )
     resolvers = None
     if options.dns_nameserver is not None:
-        resolvers = Resolvers(RESOLVERS_NAME, options.dns_nameserver)
+        # A service's tasks come and go: resolve every second, not every 10 s, so new
+        # tasks take traffic as soon as their checks pass. Other VIPs keep their bytes.
+        follows_tasks = any(m.backend in topology.services for m in vip.servers)
+        hold_valid = _TASKS_HOLD_VALID if follows_tasks else _HOLD_VALID
+        resolvers = Resolvers(RESOLVERS_NAME, options.dns_nameserver, hold_valid)
     check = vip.health_check
     servers = [_server(topology, member, check, resolvers) for member in vip.servers]
     return HaproxyConfig(

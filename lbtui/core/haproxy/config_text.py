@@ -56,7 +56,6 @@ _RESOLVERS_FIXED = (
     "hold refused 30s",
     "hold timeout 30s",
     "hold other 30s",
-    "hold valid 10s",
 )
 _NAMESERVER_ID = "dns1"
 _UNIX_SOCKET_TAIL = "mode 600 level admin"
@@ -85,7 +84,9 @@ def render(config: HaproxyConfig) -> str:
     if config.resolvers is not None:
         resolvers = config.resolvers
         nameserver = f"nameserver {_NAMESERVER_ID} {word(resolvers.nameserver)}"
-        sections.append((f"resolvers {_name(resolvers.name)}", [nameserver, *_RESOLVERS_FIXED]))
+        hold_valid = f"hold valid {_raw(resolvers.hold_valid, 'hold valid')}"
+        body = [nameserver, *_RESOLVERS_FIXED, hold_valid]
+        sections.append((f"resolvers {_name(resolvers.name)}", body))
     front = config.frontend
     bind = f"bind {_raw(front.bind_address, 'bind_address')}:{front.port}"
     to_backend = f"default_backend {_name(front.default_backend)}"
@@ -266,6 +267,9 @@ def _read_defaults(found: dict[str, Any], body: str, words: list[str]) -> None:
 
 def _read_resolvers(found: dict[str, Any], body: str, words: list[str]) -> None:
     if body in _RESOLVERS_FIXED:
+        return
+    if words[:2] == ["hold", "valid"] and len(words) == 3:
+        found["hold_valid"] = words[2]
         return
     if words[:2] != ["nameserver", _NAMESERVER_ID] or len(words) != 3:
         raise _Unknown("not a resolvers setting lbtui writes")

@@ -54,6 +54,8 @@ class Resolvers:
     name: str
     nameserver: str
     """`ADDRESS:PORT`, e.g. Docker's embedded DNS `127.0.0.11:53`."""
+    hold_valid: str = "10s"
+    """How long a valid answer is kept, i.e. how often names are resolved again."""
 
 
 @dataclass(frozen=True)
