@@ -174,7 +174,9 @@ class _Scaler:
             return all(s.address not in gone for s in current)
 
         self.wait(f"{vip.name}: DNS to drop the stopped tasks", dropped, self.timeout_s)
-        free = [s.server for s in current if s.address not in gone and s.admin == "drain"]
+        # Without an address a slot reads as maint (resolution); `ready` clears only the
+        # drain lbtui set, so the slot serves again once DNS gives it a task.
+        free = [s.server for s in current if s.address not in gone]
         set_slots(self.hosts, vip, free, "ready")
         kept = sorted(names - set(free))
         if kept:
