@@ -77,6 +77,8 @@ def test_a_service_renders_a_server_template_that_reads_back() -> None:
     assert "server solo solo:80 check" in text
     # Tasks come and go: names are resolved every second (other VIPs keep HAProxy's 10 s).
     assert "    hold valid 1s\n" in text and "hold valid 10s" not in text
+    # 32 A records (one per slot) do not fit in DNS's 512 bytes.
+    assert "    accepted_payload_size 8192\n" in text
     assert parse(text) == config
     assert config.server_names == ("solo", *slot_names("web"))
     assert server_ports(topology, topology.vips["front"]) == dict.fromkeys(

@@ -54,6 +54,7 @@ _INIT_ADDR = "libc,last"
 #: How often names are resolved again: HAProxy's default, and for VIPs with services.
 _HOLD_VALID = "10s"
 _TASKS_HOLD_VALID = "1s"
+_TASKS_PAYLOAD_SIZE = 8192
 #: A service's slots start without an address and wait for DNS (a service may have no task).
 _TEMPLATE_INIT_ADDR = "none"
 
@@ -113,7 +114,10 @@ def build_config(
         # tasks take traffic as soon as their checks pass. Other VIPs keep their bytes.
         follows_tasks = any(m.backend in topology.services for m in vip.servers)
         hold_valid = _TASKS_HOLD_VALID if follows_tasks else _HOLD_VALID
-        resolvers = Resolvers(RESOLVERS_NAME, options.dns_nameserver, hold_valid)
+        # `tasks.NAME` answers one record per task: 32 of them do not fit in 512 bytes, and
+        # Docker's DNS truncates to the size the query announces (EDNS0).
+        payload = _TASKS_PAYLOAD_SIZE if follows_tasks else None
+        resolvers = Resolvers(RESOLVERS_NAME, options.dns_nameserver, hold_valid, payload)
     check = vip.health_check
     servers = [_server(topology, member, check, resolvers) for member in vip.servers]
     return HaproxyConfig(

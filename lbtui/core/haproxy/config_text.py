@@ -86,6 +86,8 @@ def render(config: HaproxyConfig) -> str:
         nameserver = f"nameserver {_NAMESERVER_ID} {word(resolvers.nameserver)}"
         hold_valid = f"hold valid {_raw(resolvers.hold_valid, 'hold valid')}"
         body = [nameserver, *_RESOLVERS_FIXED, hold_valid]
+        if resolvers.accepted_payload_size is not None:
+            body.append(f"accepted_payload_size {resolvers.accepted_payload_size}")
         sections.append((f"resolvers {_name(resolvers.name)}", body))
     front = config.frontend
     bind = f"bind {_raw(front.bind_address, 'bind_address')}:{front.port}"
@@ -270,6 +272,9 @@ def _read_resolvers(found: dict[str, Any], body: str, words: list[str]) -> None:
         return
     if words[:2] == ["hold", "valid"] and len(words) == 3:
         found["hold_valid"] = words[2]
+        return
+    if words[0] == "accepted_payload_size" and len(words) == 2:
+        found["accepted_payload_size"] = int(words[1])
         return
     if words[:2] != ["nameserver", _NAMESERVER_ID] or len(words) != 3:
         raise _Unknown("not a resolvers setting lbtui writes")

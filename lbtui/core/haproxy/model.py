@@ -56,6 +56,8 @@ class Resolvers:
     """`ADDRESS:PORT`, e.g. Docker's embedded DNS `127.0.0.11:53`."""
     hold_valid: str = "10s"
     """How long a valid answer is kept, i.e. how often names are resolved again."""
+    accepted_payload_size: int | None = None
+    """Largest DNS answer accepted over UDP (EDNS0); None: HAProxy's 512 bytes."""
 
 
 @dataclass(frozen=True)
