@@ -138,9 +138,11 @@ def test_scale_to_8_then_2_under_load_drops_nothing(
             assert code == 0
             assert (result["after"], len(result["serving"][VIP])) == (count, count), result
             assert not result["notes"], result
+            print(f"scale to {count}: {result['seconds']} s, drained {result['drained']}")
             seen[count] = len(wait_up(deployed, count))
             time.sleep(1.0)
         tally = generator.stop()
+    print(f"traffic: {tally.sent} sent, {tally.failed} failed, servers {dict(tally.servers)}")
     assert seen == {8: 8, 2: 2}
     assert tally.sent > 200 and tally.failed == 0, tally.as_dict()
     assert len(tally.servers) >= 8, tally.servers
