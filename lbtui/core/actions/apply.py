@@ -8,22 +8,21 @@ from lbtui.core.actions.backends import launch_backends
 from lbtui.core.actions.bridge import connect_bridges
 from lbtui.core.actions.lb import deploy_lbs
 from lbtui.core.actions.overlay import create_overlay
-from lbtui.core.actions.scope import STEPS, hosts_for
+from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.services import deploy_services
-from lbtui.core.actions.steps import Change
+from lbtui.core.actions.steps import Change, Step
 from lbtui.core.docker.gateway import DockerGateway
-from lbtui.core.errors import BadInput
 from lbtui.core.progress import Reporter, ignore_progress
 from lbtui.core.topology.model import Topology
 
 StepFunction = Callable[[DockerGateway, Topology, Reporter], list[Change]]
 
-STEP_FUNCTIONS: dict[str, StepFunction] = {
-    "overlay": create_overlay,
-    "backends": launch_backends,
-    "services": deploy_services,
-    "lb": deploy_lbs,
-    "bridge": connect_bridges,
+STEP_FUNCTIONS: dict[Step, StepFunction] = {
+    Step.OVERLAY: create_overlay,
+    Step.BACKENDS: launch_backends,
+    Step.SERVICES: deploy_services,
+    Step.LB: deploy_lbs,
+    Step.BRIDGE: connect_bridges,
 }
 
 
@@ -31,13 +30,11 @@ def apply(
     hosts: DockerGateway,
     topology: Topology,
     report: Reporter = ignore_progress,
-    step: str | None = None,
+    step: Step | str | None = None,
 ) -> list[Change]:
     """Run every step (or only `step`); every host needed is checked before any change."""
-    if step is not None and step not in STEP_FUNCTIONS:
-        raise BadInput(f"unknown step {step!r}; choose one of {', '.join(STEPS)}")
-    steps = [step] if step is not None else list(STEPS)
-    hosts.require_reachable(hosts_for(topology, "apply" if step is None else step))
+    steps = list(Step) if step is None else [Step.parse(step)]
+    hosts.require_reachable(hosts_for(topology, *steps))
     done: list[Change] = []
     for name in steps:
         done += STEP_FUNCTIONS[name](hosts, topology, report)

@@ -16,7 +16,7 @@ from lbtui.core.topology.model import Topology
 
 def plan(hosts: DockerGateway, topology: Topology) -> list[Change]:
     """Every resource apply manages, with its verdict (keep, create, replace, ...) and reason."""
-    hosts.require_reachable(hosts_for(topology, "plan"))
+    hosts.require_reachable(hosts_for(topology))
     lb_changes = plan_lbs(hosts, topology)
     return [
         *plan_swarm(hosts, topology),

@@ -43,7 +43,7 @@ def service_change(topology: Topology, service: Service, found: ServiceSnapshot 
     wanted = service_request(topology, service)
     if found is None:
         return Change(STEP, service.name, manager, Verdict.CREATE, "missing")
-    if found.labels.get(LABEL_TOPOLOGY) != topology.name:
+    if not topology.owns(found.labels):
         raise ActionFailed(
             f"a swarm service named {service.name} was not created by lbtui for topology "
             f"{topology.name}; remove or rename it"
@@ -176,6 +176,16 @@ def remove_services(
     gateway = hosts.services(manager)
     done = []
     for found in gateway.list_services({LABEL_TOPOLOGY: topology.name, LABEL_ROLE: ROLE}):
+        if not topology.owns(found.labels):
+            reason = "belongs to another file of the same topology name: left alone"
+            done.append(
+                carry_out(
+                    Change("teardown", found.name, manager, Verdict.KEEP, reason),
+                    report,
+                    lambda: None,
+                )
+            )
+            continue
         change = Change("teardown", found.name, manager, Verdict.REMOVE, ROLE)
         done.append(carry_out(change, report, partial(_remove, gateway, found.name)))
     return done
