@@ -65,7 +65,9 @@ def _validate(args: argparse.Namespace) -> int:
     output.console().print(
         f"[green]valid:[/] {escape(str(path))}: topology {escape(topology.name)}, "
         f"{len(topology.hosts)} hosts, {len(topology.networks)} networks, "
-        f"{len(topology.backends)} backends, {len(topology.vips)} VIPs"
+        f"{len(topology.backends)} backends, "
+        + (f"{len(topology.services)} services, " if topology.services else "")
+        + f"{len(topology.vips)} VIPs"
     )
     return 0
 
