@@ -13,12 +13,13 @@ def _modules() -> list[ModuleType]:
         lab,
         redeploy,
         samples,
+        scale,
         server,
         themes,
         traffic,
     )
 
-    return [lab, deploy, traffic, server, redeploy, fault, dashboard, themes, samples]
+    return [lab, deploy, traffic, server, scale, redeploy, fault, dashboard, themes, samples]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()

@@ -65,7 +65,9 @@ def _validate(args: argparse.Namespace) -> int:
     output.console().print(
         f"[green]valid:[/] {escape(str(path))}: topology {escape(topology.name)}, "
         f"{len(topology.hosts)} hosts, {len(topology.networks)} networks, "
-        f"{len(topology.backends)} backends, {len(topology.vips)} VIPs"
+        f"{len(topology.backends)} backends, "
+        + (f"{len(topology.services)} services, " if topology.services else "")
+        + f"{len(topology.vips)} VIPs"
     )
     return 0
 
@@ -157,4 +159,16 @@ def _tables(status: TopologyStatus) -> list[Table]:
         servers = ", ".join(f"{s.name} {s.status} {s.check}".strip() for s in v.servers)
         detail = f"[red]{escape(v.error)}[/]" if v.error else escape(servers)
         vips.add_row(v.name, f"{v.container}@{v.host}", v.state, escape(v.url), detail)
-    return [hosts, networks, containers, vips]
+    tables = [hosts, networks, containers, vips]
+    if status.services:
+        services = Table("service", "image", "tasks", "per host", title="Services")
+        for s in status.services:
+            if not s.deployed:
+                services.add_row(s.name, escape(s.image), "-", f"[yellow]{escape(s.error)}[/]")
+                continue
+            tasks = f"{s.running}/{s.desired}"
+            tasks = tasks if s.running == s.desired else f"[red]{tasks}[/]"
+            per_host = ", ".join(f"{t.host} {t.state} {t.address}".strip() for t in s.tasks)
+            services.add_row(s.name, escape(s.image), tasks, escape(per_host))
+        tables.insert(3, services)
+    return tables

@@ -10,7 +10,7 @@ Public API (the CLI, the tests and the actions build on it):
 
 from __future__ import annotations
 
-from lbtui.lab.images import HAPROXY_IMAGE, WEB_IMAGE
+from lbtui.lab.images import HAPROXY_IMAGE, WEB_IMAGE, WEB_IMAGE_V2
 from lbtui.lab.lifecycle import lab_down, lab_up
 from lbtui.lab.spec import LabSpec
 from lbtui.lab.status import LabHostStatus, LabStatus, lab_status, recorded_spec
@@ -19,6 +19,7 @@ from lbtui.lab.tls import LabTls
 __all__ = [
     "HAPROXY_IMAGE",
     "WEB_IMAGE",
+    "WEB_IMAGE_V2",
     "LabHostStatus",
     "LabSpec",
     "LabStatus",

@@ -21,6 +21,10 @@ STOP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 3
 """Seconds dockerd gives containers to stop when it shuts down (Docker's default is 15)."""
 LOG_TAIL_LINES = 25
+#: Makes a lab engine start a swarm task from the image it already has. Without it the
+#: engine first asks a registry for the image (none is reachable from the lab) and each
+#: new task waits ~20 s for DNS timeouts in "preparing"; with it, about 2 s.
+OFFLINE_IMAGES_ENV = {"DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1"}
 
 
 def dockerd_argv(host: HostPlan, tls: tuple[LabTls, ServerTls] | None) -> list[str]:
@@ -50,6 +54,11 @@ def dockerd_argv(host: HostPlan, tls: tuple[LabTls, ServerTls] | None) -> list[s
             f"--tlskey={server.key}",
         ]
     return argv
+
+
+def daemon_env() -> dict[str, str]:
+    """The environment a lab dockerd runs with."""
+    return {**tool_env(), **OFFLINE_IMAGES_ENV}
 
 
 def daemon_config(host: HostPlan) -> dict[str, str]:
@@ -102,7 +111,7 @@ def start(host: HostPlan, tls: tuple[LabTls, ServerTls] | None) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=tool_env(),
+            env=daemon_env(),
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:

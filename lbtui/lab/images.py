@@ -33,6 +33,10 @@ from lbtui.lab.system import run, which
 RECIPE_VERSION = "1"
 DIGEST_LABEL = "org.lbtui.lab.digest"
 WEB_IMAGE = "lbtui/web:lab"
+#: The same web server under a second tag whose page adds `version v2`: what a rollout
+#: test switches to, telling old tasks' answers from new ones.
+WEB_IMAGE_V2 = "lbtui/web:lab-v2"
+WEB_VERSION_ENV = "LBTUI_WEB_VERSION"
 HAPROXY_IMAGE = "lbtui/haproxy:lab"
 FAULT_HELPER_IMAGE = DEFAULT_HELPER_IMAGE
 #: The helper's own binaries; busybox must not shadow them with its applets of these names.
@@ -47,6 +51,9 @@ WEB_START = """\
 name="${LBTUI_SERVER_NAME:-$(hostname)}"
 mkdir -p /www
 printf 'served by %s\\n' "$name" > /www/index.html
+if [ -n "${LBTUI_WEB_VERSION:-}" ]; then
+  printf 'version %s\\n' "$LBTUI_WEB_VERSION" >> /www/index.html
+fi
 # sh as PID 1 so that `docker stop` ends it at once instead of after its timeout.
 trap 'kill "$pid" 2>/dev/null; exit 0' TERM INT
 httpd -f -p "${PORT:-80}" -h /www &
@@ -131,15 +138,17 @@ def _base(busybox: Path, applets: list[str]) -> list[Entry]:
     return entries
 
 
-def web_recipe(busybox: Path, applets: list[str]) -> Recipe:
-    """`lbtui/web:lab`: busybox httpd and a start script."""
+def web_recipe(busybox: Path, applets: list[str], version: str | None = None) -> Recipe:
+    """`lbtui/web:lab`: busybox httpd and a start script; `version` makes `lbtui/web:lab-v2`."""
     entries = [
         *_base(busybox, applets),
         Entry("www", is_dir=True),
         Entry("start.sh", data=WEB_START.encode()),
     ]
     changes = [f"ENV {PATH_ENV}", "EXPOSE 80", 'CMD ["/bin/sh", "/start.sh"]']
-    return make_recipe(WEB_IMAGE, entries, changes)
+    if version is None:
+        return make_recipe(WEB_IMAGE, entries, changes)
+    return make_recipe(WEB_IMAGE_V2, entries, [*changes, f"ENV {WEB_VERSION_ENV}={version}"])
 
 
 def haproxy_recipe(
@@ -211,6 +220,7 @@ def lab_recipes() -> tuple[Recipe, ...]:
     tools, helper_libraries, extensions = _helper_inputs()
     return (
         web_recipe(busybox, applets),
+        web_recipe(busybox, applets, version="v2"),
         haproxy_recipe(haproxy, libraries, busybox, applets),
         fault_helper_recipe(tools, helper_libraries, extensions, busybox, applets),
     )

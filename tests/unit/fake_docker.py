@@ -36,6 +36,13 @@ class FakeHost:
     networks: dict[str, NetworkSnapshot] = field(default_factory=dict)
 
 
+class NoServices:
+    """The fake's swarm has no services: service actions are proven on the lab, not here."""
+
+    def list_services(self, labels: Mapping[str, str]) -> list[object]:
+        return []
+
+
 class FakeDockerHosts:
     """Implements the actions' DockerGateway over in-memory hosts; records every change."""
 
@@ -119,6 +126,9 @@ class FakeDockerHosts:
             containers=tuple(engine.containers.values()),
             networks=tuple(engine.networks.values()),
         )
+
+    def services(self, manager: str) -> NoServices:
+        return NoServices()
 
     def swarm_state(self, name: str) -> SwarmState:
         self._check_reachable(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lbtui.lab import LabSpec
-from lbtui.lab.daemons import daemon_config, dockerd_argv
+from lbtui.lab.daemons import daemon_config, daemon_env, dockerd_argv
 from lbtui.lab.plan import plan_lab
 from lbtui.lab.tls import client_files, server_files
 
@@ -45,3 +45,9 @@ def test_each_host_has_its_own_identity_key() -> None:
     plan = plan_lab(LabSpec())
     keys = {daemon_config(host)["deprecated-key-path"] for host in plan.hosts}
     assert len(keys) == 3
+
+
+def test_engines_start_swarm_tasks_from_local_images() -> None:
+    env = daemon_env()
+    assert env["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] == "1"
+    assert "/usr/sbin" in env["PATH"].split(":")

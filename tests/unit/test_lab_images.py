@@ -13,6 +13,8 @@ from lbtui.lab.images import (
     DIGEST_LABEL,
     HAPROXY_IMAGE,
     WEB_IMAGE,
+    WEB_IMAGE_V2,
+    WEB_VERSION_ENV,
     fault_helper_recipe,
     haproxy_recipe,
     parse_ldd,
@@ -139,3 +141,19 @@ def test_fault_helper_has_its_tools_and_busybox_does_not_shadow_them(
     assert "bin/tc" not in members and "bin/ip" not in members
     assert members["bin/sh"].issym()
     assert str(extension).lstrip("/") in members
+
+
+def test_the_v2_web_image_is_the_same_server_saying_its_version(
+    binaries: dict[str, Path],
+) -> None:
+    v1 = web_recipe(binaries["busybox"], ["sh"])
+    v2 = web_recipe(binaries["busybox"], ["sh"], version="v2")
+    assert (v1.tag, v2.tag) == (WEB_IMAGE, WEB_IMAGE_V2)
+    assert v1.entries == v2.entries
+    assert v2.changes == (*v1.changes, f"ENV {WEB_VERSION_ENV}=v2")
+    assert v1.digest != v2.digest
+    with tarfile.open(fileobj=io.BytesIO(render_tar(v2))) as tar:
+        member = tar.extractfile("start.sh")
+        assert member is not None
+        script = member.read().decode()
+    assert "printf 'version %s\\n' \"$LBTUI_WEB_VERSION\"" in script

@@ -1,4 +1,4 @@
-"""Apply: overlay, backends, LB, bridge, in that order (or one of them)."""
+"""Apply: overlay, backends, services, LB, bridge, in that order (or one of them)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lbtui.core.actions.bridge import connect_bridges
 from lbtui.core.actions.lb import deploy_lbs
 from lbtui.core.actions.overlay import create_overlay
 from lbtui.core.actions.scope import hosts_for
+from lbtui.core.actions.services import deploy_services
 from lbtui.core.actions.steps import Change, Step
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.progress import Reporter, ignore_progress
@@ -19,6 +20,7 @@ StepFunction = Callable[[DockerGateway, Topology, Reporter], list[Change]]
 STEP_FUNCTIONS: dict[Step, StepFunction] = {
     Step.OVERLAY: create_overlay,
     Step.BACKENDS: launch_backends,
+    Step.SERVICES: deploy_services,
     Step.LB: deploy_lbs,
     Step.BRIDGE: connect_bridges,
 }

@@ -83,7 +83,9 @@ def plan_lbs(hosts: DockerGateway, topology: Topology) -> list[Change]:
 def require_backends_running(hosts: DockerGateway, topology: Topology, vip: Vip) -> None:
     """HAProxy fails to load without its servers: each one must run before the LB changes."""
     for member in vip.servers:
-        backend = topology.backends[member.backend]
+        backend = topology.backends.get(member.backend)
+        if backend is None:
+            continue  # a service: HAProxy waits for its tasks in DNS (`init-addr none`)
         found = hosts.find_container(backend.host, backend.name)
         if found is None or not found.running:
             state = "missing" if found is None else found.state

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from lbtui.core.actions.nodes import label_nodes
 from lbtui.core.actions.scope import hosts_for, network_homes, swarm_manager, swarm_members
 from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
@@ -137,6 +138,8 @@ def create_overlay(
     for change in plan_networks(hosts, topology):
         network = topology.networks[change.target]
         done.append(carry_out(change, report, partial(_network, hosts, topology, change, network)))
+    # Services are placed by these labels (lab hosts share a hostname).
+    done += label_nodes(hosts, topology, report)
     return done
 
 

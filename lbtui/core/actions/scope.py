@@ -36,6 +36,9 @@ def swarm_members(topology: Topology) -> list[str]:
     members = [swarm_manager(topology)]
     for network in overlays:
         members += users_of(topology, network.name)
+    for service in topology.services.values():
+        # A service without placement may run on any host of the topology.
+        members += list(service.placement or topology.hosts)
     return list(dict.fromkeys(members))
 
 
@@ -56,13 +59,15 @@ def _overlay_hosts(topology: Topology) -> set[str]:
 def _lb_hosts(topology: Topology) -> set[str]:
     hosts = {v.host for v in topology.vips.values()}
     for vip in topology.vips.values():
-        hosts.update(topology.backends[m.backend].host for m in vip.servers)
+        members = [topology.backends.get(m.backend) for m in vip.servers]
+        hosts.update(backend.host for backend in members if backend is not None)
     return hosts
 
 
 _STEP_HOSTS: dict[Step, Callable[[Topology], set[str]]] = {
     Step.OVERLAY: _overlay_hosts,
     Step.BACKENDS: lambda topology: {b.host for b in topology.backends.values()},
+    Step.SERVICES: lambda topology: {swarm_manager(topology)} if topology.services else set(),
     Step.LB: _lb_hosts,
     Step.BRIDGE: lambda topology: {v.host for v in topology.vips.values() if v.connect_bridge},
 }

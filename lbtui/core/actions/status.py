@@ -11,7 +11,9 @@ from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot
 from lbtui.core.errors import LbtuiError
 from lbtui.core.haproxy.credentials import resolve_stats_credentials
 from lbtui.core.haproxy.stats import StatsClient, vip_stats_url
+from lbtui.core.services.status import ServiceStatus, service_statuses
 from lbtui.core.topology.model import Topology, Vip
+from lbtui.core.topology.pools import template_slots
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class TopologyStatus:
     networks: tuple[NetworkStatus, ...]
     containers: tuple[ContainerStatus, ...]
     vips: tuple[VipStatus, ...]
+    services: tuple[ServiceStatus, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -108,6 +111,7 @@ def collect_status(
         networks=tuple(_networks(topology, snapshots)),
         containers=tuple(_containers(topology, snapshots)),
         vips=vips,
+        services=service_statuses(hosts, topology),
     )
 
 
@@ -193,8 +197,11 @@ def _vip(
         if found is not None and found.running:
             credentials = resolve_stats_credentials(topology, vip)
             stats = client.fetch(url, credentials, vip.frontend_name, vip.haproxy_backend)
+            unused = template_slots(topology, vip)  # a service's slots without a task
             servers = tuple(
-                ServerStatus(row.svname, row.state, row.check_status) for row in stats.servers
+                ServerStatus(row.svname, row.state, row.check_status)
+                for row in stats.servers
+                if not (row.svname in unused and row.state == "MAINT")
             )
     except LbtuiError as failure:
         # Status reports every problem in place; one VIP's stats page must not hide the rest.

@@ -15,6 +15,7 @@ class Step(StrEnum):
 
     OVERLAY = "overlay"
     BACKENDS = "backends"
+    SERVICES = "services"
     LB = "lb"
     BRIDGE = "bridge"
 
@@ -34,6 +35,9 @@ class Verdict(StrEnum):
     KEEP = "keep"
     CREATE = "create"
     REPLACE = "replace"
+    UPDATE = "update"
+    SCALE = "scale"
+    LABEL = "label"
     START = "start"
     RELOAD = "reload"
     CONNECT = "connect"
@@ -48,7 +52,7 @@ class Change:
     """One resource, what a step does (or would do) to it, and why."""
 
     step: str
-    """swarm, network, backend, lb, bridge or teardown."""
+    """swarm, node, network, backend, service, lb, bridge or teardown."""
     target: str
     host: str
     verdict: Verdict

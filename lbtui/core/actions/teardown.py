@@ -1,4 +1,4 @@
-"""Teardown: remove exactly what this topology owns (containers, then networks).
+"""Teardown: remove exactly what this topology owns (services, containers, then networks).
 
 A resource is the topology's when it carries both its name and its id label
 (`Topology.owns`); one with the same name but another id belongs to another
@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from functools import partial
 
+from lbtui.core.actions.services import remove_services
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.docker.parse import SwarmState
@@ -40,7 +41,8 @@ def teardown(
     names = sorted(topology.hosts)
     hosts.require_reachable(names)
     same_name = {LABEL_TOPOLOGY: topology.name}
-    done: list[Change] = []
+    # Services first: their tasks hold the overlay, and swarm would restart a removed one.
+    done: list[Change] = remove_services(hosts, topology, report)
     for host in names:
         for container in hosts.list_containers(host, same_name):
             role = container.labels.get(LABEL_ROLE, "container")

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.parse import SwarmState
+from lbtui.core.docker.services import ServiceGateway
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.topology.model import Host, Network
 
@@ -24,6 +25,10 @@ class DockerGateway(Protocol):
 
     def snapshot_host(self, name: str) -> HostSnapshot:
         """The host's state now."""
+        ...
+
+    def services(self, manager: str) -> ServiceGateway:
+        """The swarm services of the swarm whose manager is host `manager`."""
         ...
 
     def swarm_state(self, name: str) -> SwarmState:

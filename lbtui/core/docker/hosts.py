@@ -32,6 +32,7 @@ from lbtui.core.docker.parse import (
     network_from_list,
     swarm_from_info,
 )
+from lbtui.core.docker.services import ServiceGateway
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.errors import ActionFailed, BadInput, HostUnreachable
 from lbtui.core.topology.model import Host, Network, Topology
@@ -114,6 +115,10 @@ class DockerHosts:
     def client(self, name: str) -> docker.DockerClient:
         """The SDK client of a host (for `lbtui.core` modules that need raw access)."""
         return self._link(name).client()
+
+    def services(self, manager: str) -> ServiceGateway:
+        """The swarm services of the swarm whose manager is host `manager`."""
+        return ServiceGateway(self.host(manager), lambda: self.client(manager))
 
     def close(self) -> None:
         """Close every client."""

@@ -30,11 +30,14 @@ from lbtui.core.topology import values
 from lbtui.core.topology.limits import (
     HAPROXY_NAME,
     SERVER_NAME,
+    SERVICE_REPLICAS_MAX,
     WEIGHT_MAX,
     WEIGHT_MIN,
     server_name,
+    slot_names,
+    slot_prefix,
 )
-from lbtui.core.topology.model import Topology, Vip
+from lbtui.core.topology.model import HealthCheck, PoolMember, Topology, Vip
 
 #: Where the official image (and lbtui's lab image) reads its configuration.
 CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"
@@ -48,6 +51,12 @@ _HTTP_VERSION = re.compile(r"^HTTP/[0-9](\.[0-9])?$")
 _FASTINTER_MIN_MS = 100
 #: Resolve once at start from /etc/hosts or DNS, else keep the last known address.
 _INIT_ADDR = "libc,last"
+#: How often names are resolved again: HAProxy's default, and for VIPs with services.
+_HOLD_VALID = "10s"
+_TASKS_HOLD_VALID = "1s"
+_TASKS_PAYLOAD_SIZE = 8192
+#: A service's slots start without an address and wait for DNS (a service may have no task).
+_TEMPLATE_INIT_ADDR = "none"
 
 
 @dataclass(frozen=True)
@@ -101,26 +110,16 @@ def build_config(
         )
     resolvers = None
     if options.dns_nameserver is not None:
-        resolvers = Resolvers(RESOLVERS_NAME, options.dns_nameserver)
+        # A service's tasks come and go: resolve every second, not every 10 s, so new
+        # tasks take traffic as soon as their checks pass. Other VIPs keep their bytes.
+        follows_tasks = any(m.backend in topology.services for m in vip.servers)
+        hold_valid = _TASKS_HOLD_VALID if follows_tasks else _HOLD_VALID
+        # `tasks.NAME` answers one record per task: 32 of them do not fit in 512 bytes, and
+        # Docker's DNS truncates to the size the query announces (EDNS0).
+        payload = _TASKS_PAYLOAD_SIZE if follows_tasks else None
+        resolvers = Resolvers(RESOLVERS_NAME, options.dns_nameserver, hold_valid, payload)
     check = vip.health_check
-    servers = []
-    for member in vip.servers:
-        backend = topology.backends[member.backend]
-        servers.append(
-            Server(
-                name=server_name(backend.name),
-                # Docker's DNS resolves the container name on the VIP's network.
-                address=backend.name,
-                port=backend.port,
-                weight=member.weight,
-                inter_ms=check.interval_ms,
-                fastinter_ms=max(check.interval_ms // 4, _FASTINTER_MIN_MS),
-                rise=check.rise,
-                fall=check.fall,
-                init_addr=_INIT_ADDR,
-                resolvers=resolvers.name if resolvers is not None else None,
-            )
-        )
+    servers = [_server(topology, member, check, resolvers) for member in vip.servers]
     return HaproxyConfig(
         vip=vip.name,
         topology=topology.name,
@@ -156,6 +155,35 @@ def build_config(
     )
 
 
+def _server(
+    topology: Topology, member: PoolMember, check: HealthCheck, resolvers: Resolvers | None
+) -> Server:
+    service = topology.services.get(member.backend)
+    if service is not None and resolvers is None:
+        raise BadInput(f"service {service.name} is followed through DNS: it needs resolvers")
+    if service is not None:
+        # One slot per task that may ever run: HAProxy cannot add servers at run time.
+        # `tasks.NAME` is Docker's DNS name listing every running task's address.
+        name, address, port = slot_prefix(service.name), f"tasks.{service.name}", service.port
+    else:
+        # Docker's DNS resolves the container name on the VIP's network.
+        backend = topology.backends[member.backend]
+        name, address, port = server_name(backend.name), backend.name, backend.port
+    return Server(
+        name=name,
+        address=address,
+        port=port,
+        weight=member.weight,
+        inter_ms=check.interval_ms,
+        fastinter_ms=max(check.interval_ms // 4, _FASTINTER_MIN_MS),
+        rise=check.rise,
+        fall=check.fall,
+        init_addr=_TEMPLATE_INIT_ADDR if service is not None else _INIT_ADDR,
+        resolvers=resolvers.name if resolvers is not None else None,
+        slots=SERVICE_REPLICAS_MAX if service is not None else None,
+    )
+
+
 def render_config(
     topology: Topology,
     vip: Vip,
@@ -168,11 +196,14 @@ def render_config(
 
 def server_ports(topology: Topology, vip: Vip) -> dict[str, int]:
     """Server name -> port, as `render_config` writes them (for the server-state file)."""
-    return {
-        server_name(member.backend): topology.backends[member.backend].port
-        for member in vip.servers
-        if member.backend in topology.backends
-    }
+    ports: dict[str, int] = {}
+    for member in vip.servers:
+        if member.backend in topology.backends:
+            ports[server_name(member.backend)] = topology.backends[member.backend].port
+        elif member.backend in topology.services:
+            service = topology.services[member.backend]
+            ports.update(dict.fromkeys(slot_names(service.name), service.port))
+    return ports
 
 
 def config_hash(text: str) -> str:
@@ -205,7 +236,9 @@ def _check_inputs(topology: Topology, vip: Vip) -> None:
         problems.append(f"{where}.servers: a VIP needs at least one server")
     for member in vip.servers:
         backend = topology.backends.get(member.backend)
-        if backend is None:
+        if backend is None and member.backend in topology.services:
+            pass
+        elif backend is None:
             problems.append(f"{where}.servers: unknown backend {member.backend!r}")
         elif not SERVER_NAME.fullmatch(backend.name):
             problems.append(f"backends.{backend.name}: not usable as an HAProxy server name")

@@ -24,10 +24,13 @@ from lbtui.core.haproxy.model import (
     HaproxyConfig,
     HttpCheck,
     Resolvers,
-    Server,
     StatsAuth,
 )
-from lbtui.core.topology.limits import HAPROXY_NAME
+from lbtui.core.haproxy.server_lines import UnknownLine as _Unknown
+from lbtui.core.haproxy.server_lines import millis as _millis
+from lbtui.core.haproxy.server_lines import name as _name
+from lbtui.core.haproxy.server_lines import parse_server, render_server
+from lbtui.core.haproxy.server_lines import raw as _raw
 
 #: What a masked password reads in diffs shown on terminals and in the UI.
 MASK = "***"
@@ -53,7 +56,6 @@ _RESOLVERS_FIXED = (
     "hold refused 30s",
     "hold timeout 30s",
     "hold other 30s",
-    "hold valid 10s",
 )
 _NAMESERVER_ID = "dns1"
 _UNIX_SOCKET_TAIL = "mode 600 level admin"
@@ -82,7 +84,11 @@ def render(config: HaproxyConfig) -> str:
     if config.resolvers is not None:
         resolvers = config.resolvers
         nameserver = f"nameserver {_NAMESERVER_ID} {word(resolvers.nameserver)}"
-        sections.append((f"resolvers {_name(resolvers.name)}", [nameserver, *_RESOLVERS_FIXED]))
+        hold_valid = f"hold valid {_raw(resolvers.hold_valid, 'hold valid')}"
+        body = [nameserver, *_RESOLVERS_FIXED, hold_valid]
+        if resolvers.accepted_payload_size is not None:
+            body.append(f"accepted_payload_size {resolvers.accepted_payload_size}")
+        sections.append((f"resolvers {_name(resolvers.name)}", body))
     front = config.frontend
     bind = f"bind {_raw(front.bind_address, 'bind_address')}:{front.port}"
     to_backend = f"default_backend {_name(front.default_backend)}"
@@ -140,27 +146,11 @@ def _backend_lines(back: Backend) -> list[str]:
         # (no RST, its address gone) is DOWN in about 8 s at inter 2 s, not 12 s or more.
         lines.append(f"timeout check {back.check_timeout_ms}ms")
     lines.append(f"http-response set-header {_name(back.served_by_header)} {_SERVED_BY_VALUE}")
-    return lines + [_server(server) for server in back.servers]
+    return lines + [render_server(server) for server in back.servers]
 
 
 def _stats_auth(auth: StatsAuth) -> str:
     return f"stats auth {word(auth.user + ':' + auth.password)}"
-
-
-def _server(server: Server) -> str:
-    words = [f"server {_name(server.name)} {_name(server.address)}:{server.port} check"]
-    words.append(f"inter {server.inter_ms}ms")
-    if server.fastinter_ms is not None:
-        words.append(f"fastinter {server.fastinter_ms}ms")
-    words.append(f"rise {server.rise} fall {server.fall} weight {server.weight}")
-    if server.init_addr is not None:
-        # Explicit: with `resolvers`, 2.6 would otherwise start with an unresolvable
-        # server disabled instead of failing, and `haproxy -c` would pass.
-        words.append(f"init-addr {_raw(server.init_addr, 'init-addr')}")
-    if server.resolvers is not None:
-        # Re-resolved at run time: a backend recreated with a new IP is found again.
-        words.append(f"resolvers {_name(server.resolvers)} resolve-prefer ipv4")
-    return " ".join(words)
 
 
 def word(value: str) -> str:
@@ -185,19 +175,6 @@ def unword(text: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _raw(value: str, what: str) -> str:
-    """A value written as it is (possibly several words): one line, no comment."""
-    if not value or "\n" in value or "\r" in value or "#" in value:
-        raise BadInput(f"{what} {value!r}: must be one line without '#'")
-    return value
-
-
-def _name(value: str) -> str:
-    if not HAPROXY_NAME.fullmatch(value):
-        raise BadInput(f"{value!r} cannot be written into haproxy.cfg as a name")
-    return value
-
-
 def redact(text: str) -> str:
     """`text` with every `stats auth` password masked; every other byte as it was."""
     out = []
@@ -215,10 +192,6 @@ def redact(text: str) -> str:
 # ---- parsing ---------------------------------------------------------------------------
 
 _SECTIONS = ("global", "defaults", "resolvers", "frontend", "backend")
-
-
-class _Unknown(ValueError):
-    """A line lbtui never writes in this section."""
 
 
 def parse(text: str) -> HaproxyConfig:
@@ -297,6 +270,12 @@ def _read_defaults(found: dict[str, Any], body: str, words: list[str]) -> None:
 def _read_resolvers(found: dict[str, Any], body: str, words: list[str]) -> None:
     if body in _RESOLVERS_FIXED:
         return
+    if words[:2] == ["hold", "valid"] and len(words) == 3:
+        found["hold_valid"] = words[2]
+        return
+    if words[0] == "accepted_payload_size" and len(words) == 2:
+        found["accepted_payload_size"] = int(words[1])
+        return
     if words[:2] != ["nameserver", _NAMESERVER_ID] or len(words) != 3:
         raise _Unknown("not a resolvers setting lbtui writes")
     found["nameserver"] = unword(words[2])
@@ -321,8 +300,8 @@ def _read_backend(found: dict[str, Any], body: str, words: list[str]) -> None:
         found["check_timeout_ms"] = _millis(words[2])
     elif words[:2] == ["http-response", "set-header"] and words[3:] == [_SERVED_BY_VALUE]:
         found["served_by_header"] = words[2]
-    elif words[0] == "server":
-        found.setdefault("servers", []).append(_parse_server(words))
+    elif words[0] in ("server", "server-template"):
+        found.setdefault("servers", []).append(parse_server(words))
     else:
         raise _Unknown("not a backend setting lbtui writes")
 
@@ -334,39 +313,6 @@ _READERS = {
     "frontend": _read_frontend,
     "backend": _read_backend,
 }
-
-
-def _parse_server(words: list[str]) -> Server:
-    if words[3] != "check" or len(words) % 2 != 0:
-        raise _Unknown("a server line lbtui does not write")
-    address, port = words[2].rsplit(":", 1)
-    options = dict(zip(words[4::2], words[5::2], strict=True))
-    if not set(options) <= _SERVER_OPTIONS or options.get("resolve-prefer", "ipv4") != "ipv4":
-        raise _Unknown(f"server options {' '.join(words[4:])!r}")
-    fastinter = options.get("fastinter")
-    return Server(
-        name=words[1],
-        address=address,
-        port=int(port),
-        weight=int(options["weight"]),
-        inter_ms=_millis(options["inter"]),
-        fastinter_ms=_millis(fastinter) if fastinter is not None else None,
-        rise=int(options["rise"]),
-        fall=int(options["fall"]),
-        init_addr=options.get("init-addr"),
-        resolvers=options.get("resolvers"),
-    )
-
-
-_SERVER_OPTIONS = {
-    *("inter", "fastinter", "rise", "fall", "weight", "init-addr", "resolvers", "resolve-prefer")
-}
-
-
-def _millis(text: str) -> int:
-    if not text.endswith("ms"):
-        raise _Unknown(f"{text!r} is not in milliseconds")
-    return int(text.removesuffix("ms"))
 
 
 def _assemble(header: dict[str, str], sections: dict[str, dict[str, Any]]) -> HaproxyConfig:

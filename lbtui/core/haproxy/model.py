@@ -54,6 +54,10 @@ class Resolvers:
     name: str
     nameserver: str
     """`ADDRESS:PORT`, e.g. Docker's embedded DNS `127.0.0.11:53`."""
+    hold_valid: str = "10s"
+    """How long a valid answer is kept, i.e. how often names are resolved again."""
+    accepted_payload_size: int | None = None
+    """Largest DNS answer accepted over UDP (EDNS0); None: HAProxy's 512 bytes."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,16 @@ class Server:
     init_addr: str | None
     resolvers: str | None
     """The `resolvers` section that re-resolves `address`; None: resolved once, at start."""
+    slots: int | None = None
+    """A `server-template` of this many servers: `name` is their prefix, HAProxy numbers
+    them `<name>1` .. `<name><slots>`, and each takes one address `address` resolves to."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The HAProxy server names this line declares: one, or one per template slot."""
+        if self.slots is None:
+            return (self.name,)
+        return tuple(f"{self.name}{number}" for number in range(1, self.slots + 1))
 
 
 @dataclass(frozen=True)
@@ -120,4 +134,4 @@ class HaproxyConfig:
     @property
     def server_names(self) -> tuple[str, ...]:
         """The backend's server names, in order."""
-        return tuple(server.name for server in self.backend.servers)
+        return tuple(name for server in self.backend.servers for name in server.names)

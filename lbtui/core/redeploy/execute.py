@@ -57,7 +57,7 @@ from lbtui.core.redeploy.recover import (
     reconnect,
     settle_after_lost,
 )
-from lbtui.core.topology.limits import server_name
+from lbtui.core.topology.pools import pool_servers, template_slots
 
 #: Seconds a reload may take before the new worker answers.
 SERVING_TIMEOUT_S = 10.0
@@ -274,7 +274,8 @@ def _gate(
 ) -> GateOutcome:
     vip = plan.vip
     report(ProgressEvent(Phase.STARTED, "health gate", vip.name, vip.host, "servers UP"))
-    expected = [server_name(m.backend) for m in vip.servers]
+    expected = pool_servers(plan.topology, vip)
+    maintenance_ok = maintenance_ok | template_slots(plan.topology, vip)
     settle_s = vip.health_check.interval_ms / 1000 + 0.5 if checks_changed(plan) else 0.0
     deadline = time.monotonic() + timeout_s
     while True:

@@ -21,9 +21,10 @@ from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.haproxy.config import CONFIG_PATH, config_diff
 from lbtui.core.haproxy.config_text import ConfigUnreadable, parse, redact
 from lbtui.core.haproxy.model import HaproxyConfig
-from lbtui.core.topology.limits import backend_of, server_name
+from lbtui.core.topology.limits import backend_of
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology, Vip
+from lbtui.core.topology.pools import pool_servers
 from lbtui.core.topology.select import select_vip
 
 
@@ -145,7 +146,8 @@ def plan_redeploy(topology_path: str | Path, vip_name: str, gateway: DockerGatew
 def plan_vip_redeploy(topology: Topology, vip: Vip, gateway: DockerGateway) -> RedeployPlan:
     """`plan_redeploy` for an already loaded topology."""
     rendered = render_vip(topology, vip)  # bad input fails here, before any host is contacted
-    needed = {vip.host} | {topology.backends[m.backend].host for m in vip.servers}
+    members = [topology.backends.get(m.backend) for m in vip.servers]
+    needed = {vip.host} | {backend.host for backend in members if backend is not None}
     gateway.require_reachable(needed)
     found = gateway.find_container(vip.host, vip.container)
     lb_change = container_change(
@@ -157,7 +159,7 @@ def plan_vip_redeploy(topology: Topology, vip: Vip, gateway: DockerGateway) -> R
         running = data.decode("utf-8", errors="replace") if data is not None else None
     mode, reason = _mode(lb_change, running, rendered.text)
     old_servers = config_servers(running)
-    new_servers = [server_name(m.backend) for m in vip.servers]
+    new_servers = list(pool_servers(topology, vip))
     return RedeployPlan(
         topology=topology,
         vip=vip,
@@ -190,7 +192,9 @@ def _mode(lb_change: Change, running: str | None, new: str) -> tuple[RedeployMod
 def _backends_to_launch(gateway: DockerGateway, topology: Topology, vip: Vip) -> list[Change]:
     changes = []
     for member in vip.servers:
-        backend = topology.backends[member.backend]
+        backend = topology.backends.get(member.backend)
+        if backend is None:
+            continue  # a service: `apply` runs it, the LB follows its tasks through DNS
         wanted = backend_request(topology, backend)
         found = gateway.find_container(backend.host, backend.name)
         change = container_change("backend", topology, backend.host, wanted, found)
@@ -205,8 +209,8 @@ def _removals(
     """Servers the running config used that the topology no longer declares at all."""
     removals = []
     for name in old:
-        backend = backend_of(name)
-        if name in new or backend in topology.backends:
+        backend = backend_of(name, topology.services)
+        if name in new or backend in topology.backends or backend in topology.services:
             continue
         labels = {LABEL_TOPOLOGY: topology.name, LABEL_ROLE: "backend"}
         for host in sorted(topology.hosts):

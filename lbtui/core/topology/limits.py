@@ -7,6 +7,7 @@ renderer writes and what the runtime API sends cannot drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 #: HAProxy frontend, backend and server names (section and server identifiers).
 HAPROXY_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -38,6 +39,16 @@ CHECK_COUNT_MAX = 100
 MAX_MS = 86_400_000
 
 
+#: The most replicas a service may have. HAProxy follows a service through a
+#: `server-template` of exactly this many slots (it cannot grow one at run time), so it is
+#: also the number of servers a service adds to its VIP's backend, unused ones in MAINT.
+SERVICE_REPLICAS_MAX = 32
+#: Between a service's name and a slot number in its HAProxy server names (`web.1`).
+#: Not '-' or '_', which backend names use for numbering (`web-1`), nor ':', which
+#: HAProxy refuses in a server-template prefix.
+SLOT_SEPARATOR = "."
+
+
 def server_name(backend: str) -> str:
     """The HAProxy server name of pool member `backend`: the backend's own name, unchanged.
 
@@ -45,10 +56,36 @@ def server_name(backend: str) -> str:
     same name (Docker's DNS resolves container names). So the stats CSV's `svname`,
     the runtime API's `B/S` and the server-state file's `srv_name` all carry the
     backend's name, and `backend_of` maps them back without any table.
+
+    A service is the exception: HAProxy names its template slots itself, `slot_names`.
     """
     return backend
 
 
-def backend_of(server: str) -> str:
-    """The backend (pool member) an HAProxy server name stands for; see `server_name`."""
-    return server
+def slot_prefix(service: str) -> str:
+    """The `server-template` prefix of a service: HAProxy appends the slot number."""
+    return f"{service}{SLOT_SEPARATOR}"
+
+
+def slot_names(service: str, slots: int = SERVICE_REPLICAS_MAX) -> tuple[str, ...]:
+    """The HAProxy server names of a service's slots, `web.1` .. `web.32`."""
+    return tuple(f"{slot_prefix(service)}{number}" for number in range(1, slots + 1))
+
+
+def slot_service(server: str) -> str | None:
+    """The service whose template slot `server` names, or None when it names no slot."""
+    service, separator, number = server.rpartition(SLOT_SEPARATOR)
+    if not separator or not service or not number.isdigit() or number.startswith("0"):
+        return None
+    return service if 1 <= int(number) <= SERVICE_REPLICAS_MAX else None
+
+
+def backend_of(server: str, services: Collection[str] = ()) -> str:
+    """The pool member an HAProxy server name stands for: its backend, or its service.
+
+    `services` are the names of the services in the pool: a slot (`web.3`) maps to its
+    service (`web`) only when that service is one of them, so a backend that happens to
+    be called `web.3` keeps its name (topology rules refuse such a pair in one file).
+    """
+    service = slot_service(server)
+    return service if service is not None and service in services else server

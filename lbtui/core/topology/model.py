@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 NetworkDriver = Literal["overlay", "bridge"]
+UpdateOrder = Literal["start-first", "stop-first"]
 
 #: Label keys put on every resource lbtui creates, so that teardown and plan
 #: find exactly what belongs to a topology and nothing else.
@@ -22,7 +23,7 @@ LABEL_TOPOLOGY_ID = "lbtui.topology-id"
 #: Swarm node label, set through a manager when lbtui initialised or joined that node;
 #: its value is the topology id. `teardown --leave-swarm` leaves only such nodes.
 LABEL_SWARM_MEMBER = "lbtui.swarm-member"
-LABEL_ROLE = "lbtui.role"  # "backend", "lb" or "network"
+LABEL_ROLE = "lbtui.role"  # "backend", "lb", "network" or "service"
 LABEL_VIP = "lbtui.vip"
 LABEL_CONFIG_HASH = "lbtui.config-hash"
 LABEL_SPEC_HASH = "lbtui.spec-hash"
@@ -82,8 +83,34 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class UpdateSettings:
+    """How swarm replaces a service's tasks when its spec changes."""
+
+    parallelism: int = 1
+    """Tasks replaced at a time."""
+    order: UpdateOrder = "start-first"
+    """start-first: the new task runs before the old one stops (no gap in capacity)."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """A swarm service: replicas of one image on an overlay, found by HAProxy through DNS."""
+
+    name: str
+    image: str
+    network: str
+    port: int = 80
+    replicas: int = 1
+    placement: tuple[str, ...] = ()
+    """Topology hosts its tasks may run on; empty means any host of the topology."""
+    command: tuple[str, ...] | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    update: UpdateSettings = field(default_factory=UpdateSettings)
+
+
+@dataclass(frozen=True)
 class PoolMember:
-    """A backend in a VIP's pool, with its load-balancing weight."""
+    """A backend or a service in a VIP's pool, with its load-balancing weight."""
 
     backend: str
     weight: int = 1
@@ -162,6 +189,7 @@ class Topology:
     source: Path | None = None
     id: str = ""
     """The topology's identity on the engines: its `id:` key, else `default_topology_id`."""
+    services: dict[str, Service] = field(default_factory=dict)
 
     def labels(self, role: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The labels of a resource this topology owns."""

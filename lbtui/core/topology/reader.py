@@ -20,12 +20,14 @@ from lbtui.core.topology.model import (
     Topology,
 )
 from lbtui.core.topology.rules import check_topology
+from lbtui.core.topology.service_rules import check_services
+from lbtui.core.topology.services import ServiceReader
 from lbtui.core.topology.vips import VipReader
 from lbtui.core.topology.yaml_nodes import Reader, flatten, join, suggestion
 
 T = TypeVar("T")
 
-TOP_KEYS = ("name", "id", "hosts", "swarm", "networks", "backends", "vips")
+TOP_KEYS = ("name", "id", "hosts", "swarm", "networks", "backends", "services", "vips")
 HOST_KEYS = ("url", "address", "tls", "insecure")
 TLS_KEYS = ("ca", "cert", "key")
 NETWORK_KEYS = ("driver", "internal", "attachable", "subnet")
@@ -55,12 +57,19 @@ class TopologyReader:
         host_names = self._declared(fields, "hosts")
         swarm = self._swarm(fields.get("swarm"), host_names)
         networks = self._section(fields, "networks", self._network)
+        backend_names = self._declared(fields, "backends")
+        service_names = self._declared(fields, "services")
         refs = {
             "host": host_names,
             "network": self._declared(fields, "networks"),
-            "backend": self._declared(fields, "backends"),
+            # A pool member names a backend or a service.
+            "backend": None
+            if backend_names is None or service_names is None
+            else backend_names | service_names,
         }
         backends = self._section(fields, "backends", lambda *a: self._backend(*a, refs=refs))
+        service_reader = ServiceReader(self.r, refs, self._command, self._environment)
+        services = self._section(fields, "services", service_reader.read)
         vip_reader = VipReader(self.r, refs)
         vips = self._section(fields, "vips", vip_reader.read)
         if name is None:
@@ -72,9 +81,11 @@ class TopologyReader:
             backends=backends,
             vips=vips,
             swarm=swarm,
+            services=services,
             id=topology_id,
         )
         check_topology(topology, self.r, swarm_given="swarm" in fields)
+        check_services(topology, self.r)
         return topology
 
     def _declared(self, fields: dict[str, Node], section: str) -> set[str] | None:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.echo import shown
-from lbtui.core.topology.limits import server_name
+from lbtui.core.topology.limits import server_name, slot_service
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.present.fault_text import Marks, mark_text
@@ -260,6 +260,9 @@ def path_hops(
     net_word = "exists" if exists else "not created"
     hops.append(Hop(2, f"{vip.network} ({driver}{bridge}): {net_word}", net_state))
     for member in vip.servers:
+        if member.backend in topology.services:
+            hops.append(_service_hop(member.backend, stats))
+            continue
         backend = topology.backends[member.backend]
         state, hop = _container_hop(hosts, backend.host, backend.name)
         server = (
@@ -275,6 +278,17 @@ def path_hops(
         text = f"{backend.name}@{backend.host}:{backend.port}: {state}{lb_view}"
         hops.append(_faulted(Hop(3, text, hop), marks.get((backend.host, backend.name))))
     return hops
+
+
+def _service_hop(service: str, stats: VipView | None) -> Hop:
+    """A service's hop: how many of its template slots the LB has UP (unused ones aside)."""
+    if stats is None or not stats.reachable:
+        return Hop(3, f"service {service}: tasks through DNS", "unknown")
+    slots = [s for s in stats.servers if slot_service(s.name) == service]
+    up = sum(1 for s in slots if s.status_class == "-up")
+    used = sum(1 for s in slots if s.status_class != "-maint")
+    hop: HopState = "ok" if up and up == used else "bad"
+    return Hop(3, f"service {service}: {up}/{used} tasks UP in the LB", hop)
 
 
 def _state_word(state: HopState) -> str:
