@@ -13,6 +13,7 @@ from rich.table import Table
 from lbtui.commands import output
 from lbtui.commands.samples import topology_file
 from lbtui.core.actions import STEPS, Change, apply, collect_status, plan, teardown
+from lbtui.core.actions.preflight import check_inputs
 from lbtui.core.actions.status import TopologyStatus
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import Topology
@@ -60,11 +61,17 @@ def _load(args: argparse.Namespace) -> Topology:
 def _validate(args: argparse.Namespace) -> int:
     with topology_file(args.topology) as path:
         topology = load_topology(path, check_files=True)
-    output.console().print(
+        # The same checks apply makes before touching a host, writing nothing.
+        password_sources = check_inputs(topology)
+    console = output.console()
+    console.print(
         f"[green]valid:[/] {escape(str(path))}: topology {escape(topology.name)}, "
         f"{len(topology.hosts)} hosts, {len(topology.networks)} networks, "
-        f"{len(topology.backends)} backends, {len(topology.vips)} VIPs"
+        f"{len(topology.backends)} backends, {len(topology.vips)} VIPs; every VIP's "
+        "haproxy.cfg renders"
     )
+    for vip, source in password_sources.items():
+        console.print(f"  stats password of VIP {escape(vip)}: {escape(source)}")
     return 0
 
 

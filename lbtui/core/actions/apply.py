@@ -8,6 +8,7 @@ from lbtui.core.actions.backends import launch_backends
 from lbtui.core.actions.bridge import connect_bridges
 from lbtui.core.actions.lb import deploy_lbs
 from lbtui.core.actions.overlay import create_overlay
+from lbtui.core.actions.preflight import check_inputs, render_all
 from lbtui.core.actions.scope import STEPS, hosts_for
 from lbtui.core.actions.steps import Change
 from lbtui.core.docker.gateway import DockerGateway
@@ -31,11 +32,15 @@ def apply(
     report: Reporter = ignore_progress,
     step: str | None = None,
 ) -> list[Change]:
-    """Run every step (or only `step`); every host needed is checked before any change."""
+    """Run every step (or only `step`); the input and every host needed are checked first."""
     if step is not None and step not in STEP_FUNCTIONS:
         raise BadInput(f"unknown step {step!r}; choose one of {', '.join(STEPS)}")
+    # Whatever step runs, input that cannot render stops apply before any host is contacted;
+    # the real credentials (storing a generated password) only once the hosts answer.
+    check_inputs(topology)
     steps = [step] if step is not None else list(STEPS)
     hosts.require_reachable(hosts_for(topology, "apply" if step is None else step))
+    render_all(topology)
     done: list[Change] = []
     for name in steps:
         done += STEP_FUNCTIONS[name](hosts, topology, report)

@@ -27,7 +27,12 @@ from lbtui.core.haproxy.model import (
     Server,
     StatsAuth,
 )
-from lbtui.core.topology.limits import HAPROXY_NAME
+from lbtui.core.topology.limits import (
+    HAPROXY_NAME,
+    HAPROXY_PLAIN_CHARS,
+    HAPROXY_WORDS,
+    HAPROXY_WORDS_ALLOWED,
+)
 
 #: What a masked password reads in diffs shown on terminals and in the UI.
 MASK = "***"
@@ -59,7 +64,7 @@ _NAMESERVER_ID = "dns1"
 _UNIX_SOCKET_TAIL = "mode 600 level admin"
 _TCP_SOCKET = re.compile(r"(?:ipv4@)?127\.0\.0\.1:(\d+)")
 _SERVED_BY_VALUE = "%s"
-_PLAIN = re.compile(r"[A-Za-z0-9_.,:;/@%+=~^!?*()\[\]{}<>|&-]")
+_PLAIN = re.compile(f"[{HAPROXY_PLAIN_CHARS}]")
 _ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
 
 
@@ -186,9 +191,10 @@ def unword(text: str) -> str:
 
 
 def _raw(value: str, what: str) -> str:
-    """A value written as it is (possibly several words): one line, no comment."""
-    if not value or "\n" in value or "\r" in value or "#" in value:
-        raise BadInput(f"{what} {value!r}: must be one line without '#'")
+    """A value written as it is (possibly several words): only what HAProxy reads literally."""
+    # The topology rules hold log targets and balance arguments to this same alphabet.
+    if not HAPROXY_WORDS.fullmatch(value):
+        raise BadInput(f"{what} {value!r}: must be {HAPROXY_WORDS_ALLOWED}")
     return value
 
 

@@ -74,7 +74,7 @@ def parse_topology(
     topology = TopologyReader(reader, folder, check_files).read(root)
     if reader.problems or topology is None:
         raise TopologyInvalid(_sorted(reader.problems))
-    return topology
+    return dataclasses.replace(topology, places=dict(reader.marks))
 
 
 def require_tls_files(host: Host) -> None:
