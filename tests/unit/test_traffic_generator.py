@@ -210,6 +210,32 @@ def test_refused_connections_count_as_failures() -> None:
     assert tally.errors == {"ConnectError": 5}
 
 
+def test_connect_retries_carry_requests_over_a_port_that_opens_late() -> None:
+    # Nothing listens for the first 0.3 s, as while an LB hands its port to a new one.
+    port = _free_port()
+    handler = type("Handler", (_Handler,), {"recorder": _Recorder()})
+    servers: list[_QuietServer] = []
+
+    def open_port() -> None:
+        server = _QuietServer(("127.0.0.1", port), handler)
+        server.daemon_threads = True
+        servers.append(server)
+        server.serve_forever()
+
+    opener = threading.Timer(0.3, open_port)
+    opener.start()
+    try:
+        spec = TrafficSpec(url=f"http://127.0.0.1:{port}/", rate=50, count=3, connect_retries=3)
+        tally = run_traffic(spec)
+    finally:
+        opener.cancel()  # in case the run ended before the port opened
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        opener.join(5.0)
+    assert (tally.ok, tally.failed) == (3, 0), tally.errors
+
+
 def test_timeouts_count_as_failures(faulty_server: tuple[str, _Recorder]) -> None:
     url, _ = faulty_server
     tally = run_traffic(TrafficSpec(url=url + "/slow", rate=50, count=2, timeout_s=0.1))
