@@ -51,6 +51,8 @@ class FakeDockerHosts:
         self.taken_ports: dict[str, set[int]] = {}
         """Host ports another process holds, per host: a container publishing one cannot start."""
         self.dies_on_start: set[str] = set()
+        self.start_errors: dict[str, str] = {}
+        """Container name -> what the engine answers to the next start of it (once)."""
         """Names of containers whose process exits right after a start (a bad config, say)."""
 
     # -- helpers for tests ---------------------------------------------------------------------
@@ -221,6 +223,9 @@ class FakeDockerHosts:
     def start_container(self, name: str, container: str) -> None:
         found = self._container(name, container)
         self._record("start_container", name, found.name)
+        refusal = self.start_errors.pop(found.name, None)
+        if refusal is not None:
+            raise ActionFailed(f"could not start container {found.name} on {name}: {refusal}")
         # Docker's two refusals, with its own wording, for a published port already in use.
         for port in found.ports:
             if port.host_port in self.taken_ports.get(name, set()):

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import partial
 
-from lbtui.core.actions.containers import container_change
+from lbtui.core.actions.containers import container_change, lost_its_network
 from lbtui.core.actions.lb_replace import finish_interrupted, replace_lb, settle
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import lb_request
@@ -130,9 +130,15 @@ def _carry_out(
         )
     if change.verdict is Verdict.START:
         hosts.put_files(vip.host, vip.container, config)
-        hosts.start_container(vip.host, vip.container)
-        _settle(hosts, vip)
-        return "started"
+        try:
+            hosts.start_container(vip.host, vip.container)
+            _settle(hosts, vip)
+            return "started"
+        except ActionFailed as error:
+            if not lost_its_network(error):
+                raise
+        # Stopped, so serving nothing: recreating it loses nothing.
+        hosts.remove_container(vip.host, vip.container)
     wanted = lb_request(topology, vip, rendered.hash)
     files = {**config, state_file: EMPTY_SERVER_STATE.encode()}
     if change.verdict is Verdict.REPLACE:
