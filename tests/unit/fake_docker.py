@@ -53,7 +53,7 @@ class FakeDockerHosts:
         self.dies_on_start: set[str] = set()
         self.start_errors: dict[str, str] = {}
         """Container name -> what the engine answers to the next start of it (once)."""
-        """Names of containers whose process exits right after a start (a bad config, say)."""
+        """Names or images of containers whose process exits right after a start (a bad config)."""
 
     # -- helpers for tests ---------------------------------------------------------------------
 
@@ -241,7 +241,9 @@ class FakeDockerHosts:
                         f"0.0.0.0:{port.host_port} failed: port is already allocated"
                     )
         self.set_state(
-            name, found.name, "exited" if found.name in self.dies_on_start else "running"
+            name,
+            found.name,
+            "exited" if {found.name, found.image} & self.dies_on_start else "running",
         )
 
     def stop_container(self, name: str, container: str, timeout_s: float) -> None:

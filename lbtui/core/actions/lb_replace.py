@@ -1,14 +1,19 @@
 """Replace a VIP's LB container so that a failure at any point leaves the old one serving.
 
     1. create the new LB under a temporary name, attach it to `bridge`, copy its files in
-    2. stop the old LB only if it holds the published port the new one needs
-    3. start the new LB; if it cannot start (or dies at once): remove it, start the old
-       one again, and say so in one sentence
-    4. remove the old LB, give the new one the proper name
+    2. if the old LB does not hold the port the new one publishes, try the new one first
+       (start, then stop it again): a port taken by another process, a config HAProxy
+       will not load, fail here with the old LB untouched
+    3. stop the old LB (HAProxy's soft stop: its listeners close at once, requests in
+       flight finish), swap the names, start the new LB
+    4. if it cannot start (or dies at once): remove it, give the old one its name back and
+       start it again; the failure is said in one sentence
+    5. remove the old LB
 
-Only one container can hold a published port, so between 2 and 3 the port is closed for
-as long as the old LB takes to stop (HAProxy's soft stop: its listeners close at once,
-requests in flight finish) plus the new one to start; that window is measured and reported.
+Names are swapped only while both containers are stopped: Docker (20.10) refuses to
+rename a running container attached to an overlay network. Only one container can hold
+a published port, so from 3 until the new LB runs the port is closed: that window (the
+old LB stopping, two renames, the new one starting) is measured and reported.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from lbtui.core.docker.snapshots import ContainerSnapshot
 from lbtui.core.errors import ActionFailed, LbtuiError
 from lbtui.core.topology.model import LABEL_TOPOLOGY, Topology, Vip
 
-#: The temporary name's suffix: `<container>-lbtui-next` while a replacement is under way.
+#: Suffixes of the temporary names while a replacement is under way.
 NEXT_SUFFIX = "-lbtui-next"
+OLD_SUFFIX = "-lbtui-old"
 #: How long the old LB may take to finish requests in flight before it is killed.
 STOP_GRACE_S = 2.0
 
@@ -35,22 +41,34 @@ def next_name(vip: Vip) -> str:
     return f"{vip.container}{NEXT_SUFFIX}"
 
 
+def old_name(vip: Vip) -> str:
+    """The temporary name of a VIP's old LB during a replacement."""
+    return f"{vip.container}{OLD_SUFFIX}"
+
+
 def finish_interrupted(hosts: DockerGateway, topology: Topology, vip: Vip) -> str | None:
     """Clear what an interrupted replacement left: what was done, or None if nothing was left."""
-    leftover = hosts.find_container(vip.host, next_name(vip))
-    if leftover is None:
+    done: list[str] = []
+    for name in (old_name(vip), next_name(vip)):
+        leftover = hosts.find_container(vip.host, name)
+        if leftover is None:
+            continue
+        if leftover.labels.get(LABEL_TOPOLOGY) != topology.name:
+            raise ActionFailed(
+                f"a container named {name} on {vip.host} was not created by lbtui for "
+                f"topology {topology.name}; remove or rename it"
+            )
+        if name == old_name(vip) and hosts.find_container(vip.host, vip.container) is None:
+            # Stopped between the two renames: the old LB takes its name back (and is
+            # started again by the plan that follows, or replaced afresh).
+            hosts.rename_container(vip.host, name, vip.container)
+            done.append(f"{name} renamed {vip.container}")
+        else:
+            hosts.remove_container(vip.host, name)
+            done.append(f"removed {name}")
+    if not done:
         return None
-    if leftover.labels.get(LABEL_TOPOLOGY) != topology.name:
-        raise ActionFailed(
-            f"a container named {leftover.name} on {vip.host} was not created by lbtui for "
-            f"topology {topology.name}; remove or rename it"
-        )
-    if hosts.find_container(vip.host, vip.container) is None:
-        # Stopped after the old LB was removed: the new one only lacks its name.
-        hosts.rename_container(vip.host, leftover.name, vip.container)
-        return f"finished an interrupted replacement: {leftover.name} renamed {vip.container}"
-    hosts.remove_container(vip.host, leftover.name)
-    return f"removed {leftover.name}, left by an interrupted replacement"
+    return f"cleared an interrupted replacement: {', '.join(done)}"
 
 
 def replace_lb(
@@ -79,17 +97,30 @@ def replace_lb(
             "the old LB was not touched and serves"
         ) from error
     hand_over = old.running and any(p.host_port == vip.publish for p in old.ports)
+    if not hand_over:
+        try:
+            hosts.start_container(host, new)
+            settle(hosts, host, new, settle_s)
+            hosts.stop_container(host, new, STOP_GRACE_S)
+        except LbtuiError as error:
+            hosts.remove_container(host, new)
+            kept = "serves" if old.running else f"is {old.state}, as before"
+            raise ActionFailed(
+                f"VIP {vip.name}: the new LB could not start ({_cause(error, vip)}); the old "
+                f"LB was not touched and {kept}\n{error}"
+            ) from error
     began = time.monotonic()
-    if hand_over:
+    if old.running:
         hosts.stop_container(host, old.name, STOP_GRACE_S)
     try:
-        hosts.start_container(host, new)
+        hosts.rename_container(host, old.name, old_name(vip))
+        hosts.rename_container(host, new, vip.container)
+        hosts.start_container(host, vip.container)
         closed_s = time.monotonic() - began
-        settle(hosts, host, new, settle_s)
+        settle(hosts, host, vip.container, settle_s)
     except LbtuiError as error:
-        raise _roll_back(hosts, vip, old, hand_over, error, settle_s) from error
-    hosts.remove_container(host, old.name)
-    hosts.rename_container(host, new, vip.container)
+        raise _roll_back(hosts, vip, old, error, settle_s) from error
+    hosts.remove_container(host, old_name(vip))
     if hand_over:
         return (
             f"replaced ({created[:12]}); port {vip.publish} went from the old LB to the new "
@@ -116,29 +147,28 @@ def settle(hosts: DockerGateway, host: str, container: str, wait_s: float) -> No
 
 
 def _roll_back(
-    hosts: DockerGateway,
-    vip: Vip,
-    old: ContainerSnapshot,
-    hand_over: bool,
-    error: LbtuiError,
-    settle_s: float,
+    hosts: DockerGateway, vip: Vip, old: ContainerSnapshot, error: LbtuiError, settle_s: float
 ) -> ActionFailed:
-    """Remove the new LB, start the old one again if it was stopped; the failure to raise."""
+    """Remove the new LB, give the old one its name back and start it; the failure to raise."""
     failed = f"VIP {vip.name}: the new LB could not start ({_cause(error, vip)})"
-    hosts.remove_container(vip.host, next_name(vip))
-    if not hand_over:
-        kept = "serves" if old.running else f"is {old.state}, as before"
-        return ActionFailed(f"{failed}; the old LB was not touched and {kept}\n{error}")
     try:
-        hosts.start_container(vip.host, old.name)
-        settle(hosts, vip.host, old.name, settle_s)
+        for name in (vip.container, next_name(vip)):
+            found = hosts.find_container(vip.host, name)
+            if found is not None and found.id != old.id:
+                hosts.remove_container(vip.host, name)
+        if hosts.find_container(vip.host, old_name(vip)) is not None:
+            hosts.rename_container(vip.host, old_name(vip), vip.container)
+        if old.running:
+            hosts.start_container(vip.host, vip.container)
+            settle(hosts, vip.host, vip.container, settle_s)
     except LbtuiError as again:
         return ActionFailed(
             f"{failed}, and the old LB could not be started again ({_cause(again, vip)}); "
             f"VIP {vip.name} is down: free port {vip.publish} on {vip.host} and run apply "
             f"again\n{error}"
         )
-    return ActionFailed(f"{failed}; the old LB was started again and serves\n{error}")
+    kept = "was started again and serves" if old.running else f"is {old.state}, as before"
+    return ActionFailed(f"{failed}; the old LB {kept}\n{error}")
 
 
 def _cause(error: LbtuiError, vip: Vip) -> str:
