@@ -183,7 +183,13 @@ def start_load(path: Path, mode: TrafficMode, rate: float, duration_s: float) ->
         "8",
         "--json",
     ]
-    return Popen(argv, stdout=PIPE, text=True)
+    # The load is stopped with SIGINT (Ctrl-C): started from a shell's background job,
+    # this script inherits SIGINT ignored, and so would the load unless it is reset.
+    return Popen(argv, stdout=PIPE, text=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_load(process: Popen[str]) -> dict[str, Any]:

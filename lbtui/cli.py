@@ -16,6 +16,7 @@ from rich.text import Text
 
 from lbtui import __version__
 from lbtui.commands import COMMAND_MODULES
+from lbtui.core.echo import shown
 from lbtui.core.errors import LbtuiError
 
 
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         exit_code: int = args.handler(args)
     except LbtuiError as error:
-        message = Text.assemble(("error: ", "bold red"), str(error))
+        message = Text.assemble(("error: ", "bold red"), shown(str(error), keep="\n", limit=None))
         Console(stderr=True, soft_wrap=True).print(message, highlight=False)
         return error.exit_code
     except KeyboardInterrupt:

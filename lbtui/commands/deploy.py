@@ -13,7 +13,7 @@ from rich.table import Table
 
 from lbtui.commands import output
 from lbtui.commands.samples import topology_file
-from lbtui.core.actions import STEPS, Change, apply, collect_status, plan, teardown
+from lbtui.core.actions import Change, Step, apply, collect_status, plan, teardown
 from lbtui.core.actions.preflight import check_inputs
 from lbtui.core.actions.status import TopologyStatus
 from lbtui.core.errors import RuntimeFailure
@@ -47,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             parser.add_argument("topology", metavar="TOPOLOGY", help="the topology YAML file")
         parser.set_defaults(handler=handler)
         if name == "apply":
-            parser.add_argument("--step", choices=STEPS, help="run only this step")
+            parser.add_argument(
+                "--step", choices=[step.value for step in Step], help="run only this step"
+            )
         if name == "status":
             parser.add_argument("--json", action="store_true", help="print JSON")
         if name == "teardown":

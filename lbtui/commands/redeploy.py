@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 
 from rich.console import Console
 from rich.markup import escape
 
 from lbtui.commands import output
 from lbtui.core.errors import BadInput
-from lbtui.core.redeploy.execute import execute_redeploy
-from lbtui.core.redeploy.plan import RedeployPlan, plan_redeploy
+from lbtui.core.redeploy.flow import Confirm, Outcome, accept, decline, redeploy_flow
+from lbtui.core.redeploy.plan import RedeployPlan
 from lbtui.core.topology.load import load_topology
 
 
@@ -32,17 +33,21 @@ def _redeploy(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     if not (args.yes or args.plan or sys.stdin.isatty()):
         raise BadInput("redeploy needs confirmation: run it in a terminal, or add --yes or --plan")
-    # Loaded once here only to build the gateway; plan_redeploy re-reads and validates it.
+    confirm: Confirm = decline if args.plan else accept if args.yes else partial(_confirm, console)
+    # Loaded once here only to build the gateway; the flow re-reads and validates it.
     with output.open_hosts(load_topology(args.topology, check_files=True), console) as hosts:
-        plan = plan_redeploy(args.topology, args.vip, hosts)
-        show_plan(console, plan)
-        if args.plan or not plan.changes_anything:
-            return 0
-        if not args.yes and not _confirm(console):
-            console.print("nothing changed")
-            return 0
-        result = execute_redeploy(plan, hosts, output.progress_printer(console))
-    console.print(f"[green]{escape(result.describe())}[/]")
+        done = redeploy_flow(
+            args.topology,
+            args.vip,
+            hosts,
+            show=partial(show_plan, console),
+            confirm=confirm,
+            report=output.progress_printer(console),
+        )
+    if done.outcome is Outcome.DONE:
+        console.print(f"[green]{escape(done.describe())}[/]")
+    elif done.outcome is Outcome.DECLINED and not args.plan:
+        console.print("nothing changed")
     return 0
 
 
@@ -61,6 +66,7 @@ def show_plan(console: Console, plan: RedeployPlan) -> None:
         console.print(f"[{style}]{escape(line)}[/]")
 
 
-def _confirm(console: Console) -> bool:
-    answer = console.input("apply this redeploy? [y/N] ")
+def _confirm(console: Console, plan: RedeployPlan) -> bool:
+    # markup=False: "[y/N]" would otherwise be read as a style tag and vanish from the prompt.
+    answer = console.input("apply this redeploy? [y/N] ", markup=False)
     return answer.strip().lower() in ("y", "yes")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import ExitStack
+from pathlib import Path
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -13,14 +15,11 @@ from rich.table import Table
 
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.select import select_vip, vip_url
-from lbtui.core.traffic.generator import (
-    DEFAULT_DURATION_S,
-    DEFAULT_RATE,
-    MODES,
-    TrafficGenerator,
-    TrafficSpec,
-)
+from lbtui.core.traffic.generator import TrafficGenerator
+from lbtui.core.traffic.record import RequestRecorder
+from lbtui.core.traffic.spec import DEFAULT_DURATION_S, DEFAULT_RATE, MODES, TrafficSpec
 from lbtui.core.traffic.tally import TrafficTally
+from lbtui.core.traffic.window import ServerFigures
 
 #: Seconds between two repaints of the live summary.
 REFRESH_S = 0.5
@@ -52,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per request")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
+        "--record",
+        metavar="FILE",
+        type=Path,
+        help="write one JSON line per request (time, server, status, latency, error) to FILE",
+    )
+    parser.add_argument(
         "--allow-any-target",
         action="store_true",
         help="allow a VIP address outside loopback and 198.18.0.0/15 (only hosts you own)",
@@ -75,13 +80,36 @@ def _traffic(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         allow_any_target=args.allow_any_target,
     )
-    generator = TrafficGenerator(spec)
+    with ExitStack() as stack:
+        recorder = None
+        if args.record is not None:
+            recorder = stack.enter_context(RequestRecorder(args.record))
+        generator = TrafficGenerator(spec, sink=recorder)
+        # Runs before the recorder closes (last in, first out): no request is left unwritten.
+        stack.callback(generator.stop)
+        tally, interrupted = _run(generator, spec, live=not args.json)
+    if args.json:
+        json.dump(tally.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console = Console(highlight=False)
+        console.print(render_tally(tally))
+        if recorder is not None:
+            late = f" ({recorder.late} finished after the run ended)" if recorder.late else ""
+            where = escape(str(recorder.path))
+            console.print(f"recorded {recorder.written} requests to {where}{late}")
+    if interrupted:
+        return 130
+    return 0 if tally.failed == 0 else 1
+
+
+def _run(generator: TrafficGenerator, spec: TrafficSpec, live: bool) -> tuple[TrafficTally, bool]:
+    """Run to the end (a live view on a terminal); the final tally and whether ^C ended it."""
     console = Console(highlight=False)
-    live = console.is_terminal and not args.json
     interrupted = False
     generator.start()
     try:
-        if live:
+        if live and console.is_terminal:
             with Live(render_tally(generator.tally()), console=console, transient=True) as view:
                 while not generator.wait(REFRESH_S):
                     view.update(render_tally(generator.tally()))
@@ -89,15 +117,7 @@ def _traffic(args: argparse.Namespace) -> int:
             generator.wait(spec.deadline_s + spec.timeout_s + 5.0)
     except KeyboardInterrupt:
         interrupted = True
-    tally = generator.stop()
-    if args.json:
-        json.dump(tally.as_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        console.print(render_tally(tally))
-    if interrupted:
-        return 130
-    return 0 if tally.failed == 0 else 1
+    return generator.stop(), interrupted
 
 
 def render_tally(tally: TrafficTally) -> Group:
@@ -119,16 +139,7 @@ def render_tally(tally: TrafficTally) -> Group:
         f"{latency.p50_ms:.1f} / {latency.p90_ms:.1f} / {latency.p99_ms:.1f} / "
         f"{latency.max_ms:.1f} ms",
     )
-    servers = Table(title="answers per server")
-    servers.add_column("server")
-    servers.add_column("answers", justify="right")
-    servers.add_column("share", justify="right")
-    servers.add_column(f"last {len(tally.recent)}", justify="right")
-    answered = sum(tally.servers.values())
-    shares = tally.recent_shares()
-    for name, count in tally.servers.items():
-        share = count / answered if answered else 0.0
-        servers.add_row(escape(name), str(count), f"{share:.0%}", f"{shares.get(name, 0.0):.0%}")
+    servers = _servers_table(tally)
     parts: list[Table | str] = [totals, servers]
     if tally.errors:
         errors = Table(title="failures")
@@ -144,3 +155,34 @@ def render_tally(tally: TrafficTally) -> Group:
     if strip:
         parts.append(f"last responses: {strip}")
     return Group(*parts)
+
+
+def _servers_table(tally: TrafficTally) -> Table:
+    """Per server since the start: requests, share, latency, errors by kind, statuses."""
+    table = Table(title="per server")
+    for name in ("server", "requests", "share", f"last {len(tally.recent)}"):
+        table.add_column(name, justify="left" if name == "server" else "right")
+    table.add_column("p50/p90/p99/max ms", justify="right")
+    table.add_column("errors")
+    table.add_column("statuses")
+    shares = tally.recent_shares()
+    for figures in tally.figures.totals:
+        table.add_row(
+            escape(figures.server),
+            str(figures.requests),
+            f"{figures.share:.0%}",
+            f"{shares.get(figures.server, 0.0):.0%}",
+            _latency_cell(figures),
+            " ".join(f"{kind} {n}" for kind, n in figures.errors.items()) or "-",
+            " ".join(f"{status}:{n}" for status, n in figures.statuses.items()) or "-",
+        )
+    return table
+
+
+def _latency_cell(figures: ServerFigures) -> str:
+    latency = figures.latency
+    if not latency.count:
+        return "-"
+    return (
+        f"{latency.p50_ms:.1f} / {latency.p90_ms:.1f} / {latency.p99_ms:.1f} / {latency.max_ms:.1f}"
+    )

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lbtui.core.echo import mask_credentials, shown
+
 
 class LbtuiError(Exception):
     """Base of every error lbtui reports without a traceback."""
@@ -42,6 +44,11 @@ class Problem:
     column: int
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Problems quote values from the file: make them safe to print once, here.
+        for name in ("file", "path", "message"):
+            object.__setattr__(self, name, shown(getattr(self, name)))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
@@ -72,7 +79,9 @@ class HostUnreachable(RuntimeFailure):
         self.host = host
         self.url = url
         self.reason = reason
-        super().__init__(f"host {host} ({url}) is unreachable: {reason}")
+        # Engine errors may quote the URL: never let a password in it reach the screen.
+        text = f"host {host} ({url}) is unreachable: {reason}"
+        super().__init__(mask_credentials(text))
 
 
 class ActionFailed(RuntimeFailure):

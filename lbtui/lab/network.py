@@ -76,14 +76,47 @@ def conflicting_addresses(
     return conflicts
 
 
+def conflicting_routes(
+    route_json: Sequence[Mapping[str, Any]], subnet: ipaddress.IPv4Network, own_bridge: str
+) -> list[str]:
+    """Routes, other than the default and the lab's own, whose destination overlaps the subnet.
+
+    `route_json` is the output of `ip -j -4 route show table all`. A lab on such a
+    range would take those addresses over on this machine (its route is more specific).
+    """
+    conflicts = []
+    for route in route_json:
+        destination = str(route.get("dst", ""))
+        if destination == "default" or route.get("dev") == own_bridge:
+            continue
+        try:
+            network = ipaddress.IPv4Network(destination, strict=False)
+        except ValueError:
+            continue
+        if not network.overlaps(subnet):
+            continue
+        words = [str(route.get("type", "")) if route.get("type") else "", destination]
+        words += [f"via {route['gateway']}"] if route.get("gateway") else []
+        words += [f"dev {route['dev']}"] if route.get("dev") else []
+        words += [f"table {route['table']}"] if route.get("table") else []
+        conflicts.append(" ".join(w for w in words if w))
+    return conflicts
+
+
 def check_subnet_free(plan: LabPlan) -> None:
-    """Raise LabError when another interface of the root namespace uses the lab's range."""
-    output = run(["ip", "-j", "-4", "addr", "show"]).stdout
-    conflicts = conflicting_addresses(json.loads(output or "[]"), plan.spec.network, plan.bridge)
-    if conflicts:
+    """Raise LabError when an interface or a route of the root namespace uses the lab's range."""
+    subnet = plan.spec.network
+    addresses = run(["ip", "-j", "-4", "addr", "show"]).stdout
+    routes = run(["ip", "-j", "-4", "route", "show", "table", "all"]).stdout
+    used_on = conflicting_addresses(json.loads(addresses or "[]"), subnet, plan.bridge)
+    shadowed = conflicting_routes(json.loads(routes or "[]"), subnet, plan.bridge)
+    parts = [f"is already in use on {', '.join(used_on)}"] if used_on else []
+    if shadowed:
+        parts.append(f"overlaps the route{'s' if len(shadowed) > 1 else ''} {'; '.join(shadowed)}")
+    if parts:
         raise LabError(
-            f"address range {plan.spec.subnet} of lab {plan.name} is already in use on "
-            f"{', '.join(conflicts)}: choose another with --subnet"
+            f"address range {plan.spec.subnet} of lab {plan.name} {' and '.join(parts)}: "
+            "choose another with --subnet"
         )
 
 

@@ -15,6 +15,12 @@ DAEMON_BRIDGES = ipaddress.IPv4Network("172.31.0.0/16")
 """Each lab dockerd's own `--bip` comes from here, so the lab subnet must stay out of it."""
 
 _NAME = re.compile(r"[a-z0-9]{1,8}")
+#: The only ranges a lab may use: private (RFC 1918) and benchmarking (RFC 2544) space,
+#: so a lab can never take over addresses that are real somewhere on the internet.
+ALLOWED_RANGES = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15")
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,10 @@ def parse_subnet(text: str) -> ipaddress.IPv4Network:
             f"subnet {network} overlaps {DAEMON_BRIDGES}, which the lab's Docker engines use "
             "for their own bridges: choose another range, e.g. 198.18.0.0/24"
         )
-    if network.is_loopback or network.is_multicast or network.is_link_local:
-        raise BadInput(f"subnet {network} is not usable for a lab: choose e.g. 198.18.0.0/24")
+    if not any(network.subnet_of(allowed) for allowed in ALLOWED_RANGES):
+        ranges = ", ".join(str(allowed) for allowed in ALLOWED_RANGES)
+        raise BadInput(
+            f"subnet {network} is not usable for a lab: it must lie within one of the private "
+            f"or benchmarking ranges {ranges}, e.g. 198.18.0.0/24"
+        )
     return network

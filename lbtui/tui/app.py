@@ -12,10 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
+from lbtui.core.echo import shown
 from lbtui.core.errors import BadInput, LbtuiError
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.services import Services
-from lbtui.tui.keys import COMMANDS
+from lbtui.tui.keys import Command
 from lbtui.tui.palette import DashboardCommands
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.dashboard_actions import ACTIONS_GROUP
@@ -72,11 +73,11 @@ class LbtuiApp(App[int]):
         """Show every key."""
         if isinstance(self.screen, HelpScreen):
             return
-        commands = [(key_text(c.key), f"{c.title}: {c.help}") for c in COMMANDS]
+        commands = [(key_text(c.key), f"{c.title}: {c.help}") for c in Command]
         tables = [
             ("Tab", "next pane"),
             ("Up/Down", "move in the focused table"),
-            ("Esc", "close a view, the filter or a dialog"),
+            ("Esc", "close a view, the diff, the filter or a dialog"),
         ]
         everywhere = [*binding_lines(self.BINDINGS), ("ctrl+p", "command palette: every command")]
         groups = [("Dashboard", commands), ("Navigation", tables), ("Everywhere", everywhere)]
@@ -100,7 +101,9 @@ class LbtuiApp(App[int]):
         )
         title = event.worker.name or "task"
         kind = "action failed" if event.worker.group == ACTIONS_GROUP else "failed"
-        self.notify(message, title=f"{title}: {kind}", severity="error", timeout=12)
+        self.notify(
+            shown(message, keep="\n"), title=f"{title}: {kind}", severity="error", timeout=12
+        )
 
 
 def make_app(

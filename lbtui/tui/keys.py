@@ -1,58 +1,144 @@
-"""Every dashboard command in one table: its key, its palette title and what it does.
+"""Every dashboard command as one enumeration: its key, palette title, help and what it runs.
 
-The screen's bindings, the command palette and the help screen are all built
-from this table, so a command cannot exist in one place and be missing in another.
+The screen's bindings, the command palette, the help screen and the dispatch are
+all built from `Command`, so a command cannot exist in one place and be missing in
+another, and nothing matches action names as strings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from enum import Enum, StrEnum
 
 from textual.binding import Binding, BindingType
 
-
-@dataclass(frozen=True)
-class Command:
-    """One dashboard command."""
-
-    key: str
-    action: str
-    title: str
-    help: str
-    footer: bool = False
+from lbtui.core.control.servers import ServerAction
+from lbtui.tui.data.services import ContainerOp, Task
 
 
-COMMANDS: tuple[Command, ...] = (
-    Command("a", "run('apply')", "Apply all", "overlay, backends, LB and bridge, in order", True),
-    Command("o", "run('overlay')", "Create overlay", "swarm mode and the overlay network"),
-    Command("b", "run('backends')", "Launch backends", "run every backend on its host"),
-    Command("l", "run('lb')", "Deploy LB", "validate haproxy.cfg, then run the LB container"),
-    Command("c", "run('bridge')", "Connect bridge", "connect the LB to the bridge network"),
-    Command("p", "run('plan')", "Plan", "show what apply would change, change nothing", True),
-    Command("r", "run('redeploy')", "Redeploy VIP", "re-read the topology, reload the VIP", True),
-    Command("s", "container('stop')", "Stop container", "stop the selected container"),
-    Command("u", "container('start')", "Start container", "start the selected container"),
-    Command("k", "container('kill')", "Kill container", "kill the selected container", True),
-    Command("x", "teardown", "Teardown", "remove everything of this topology (asks first)"),
-    Command(
-        "t", "traffic", "Traffic", "start/stop bounded load on the VIP; who served shows live", True
-    ),
-    Command("d", "server('drain')", "Drain server", "selected server of the VIP: no new sessions"),
-    Command("i", "server('disable')", "Disable server", "selected server: maintenance, no traffic"),
-    Command("e", "server('enable')", "Enable server", "selected server: ready again"),
-    Command("w", "server('weight')", "Server weight", "set the selected server's weight (0-256)"),
-    Command("v", "next_vip", "Next VIP", "select the next VIP (stats and path view)"),
-    Command("up,down", "", "Select server", "in a focused VIP panel: move the server cursor"),
-    Command("slash", "filter", "Filter table", "narrow the focused table; empty shows all", True),
-    Command("m", "toggle_maximize", "Maximise pane", "maximise or restore the focused pane", True),
-    Command("enter", "details", "Details", "inspect/logs of the selected container, network, host"),
-)
+class ScreenAction(StrEnum):
+    """Commands the dashboard screen carries out itself (no core action, or a question first)."""
+
+    TEARDOWN = "teardown"
+    TRAFFIC = "traffic"
+    NEXT_VIP = "next_vip"
+    FILTER = "filter"
+    MAXIMISE = "maximise"
+    DETAILS = "details"
+
+
+Runs = Task | ContainerOp | ServerAction | ScreenAction
+"""What a command runs: a core task, a container or server operation, or a screen action."""
+
+
+class Command(Enum):
+    """One dashboard command per member; its value is (key, title, help, runs, footer)."""
+
+    APPLY = ("a", "Apply all", "overlay, backends, LB and bridge, in order", Task.APPLY, True)
+    OVERLAY = ("o", "Create overlay", "swarm mode and the overlay network", Task.OVERLAY)
+    BACKENDS = ("b", "Launch backends", "run every backend on its host", Task.BACKENDS)
+    LB = ("l", "Deploy LB", "validate haproxy.cfg, then run the LB container", Task.LB)
+    BRIDGE = ("c", "Connect bridge", "connect the LB to the bridge network", Task.BRIDGE)
+    PLAN = ("p", "Plan", "show what apply would change, change nothing", Task.PLAN, True)
+    REDEPLOY = (
+        "r",
+        "Redeploy VIP",
+        "re-read the file, show the diff, reload the VIP",
+        Task.REDEPLOY,
+        True,
+    )
+    PREVIEW = (
+        "D",
+        "Preview redeploy",
+        "show the VIP's redeploy diff, change nothing",
+        Task.PREVIEW,
+    )
+    STOP = ("s", "Stop container", "stop the selected container", ContainerOp.STOP)
+    START = ("u", "Start container", "start the selected container", ContainerOp.START)
+    KILL = ("k", "Kill container", "kill the selected container", ContainerOp.KILL, True)
+    TEARDOWN = (
+        "x",
+        "Teardown",
+        "remove everything of this topology (asks first)",
+        ScreenAction.TEARDOWN,
+    )
+    TRAFFIC = (
+        "t",
+        "Traffic",
+        "start/stop bounded load on the VIP; shows who served",
+        ScreenAction.TRAFFIC,
+        True,
+    )
+    DRAIN = (
+        "d",
+        "Drain server",
+        "selected server of the VIP: no new sessions",
+        ServerAction.DRAIN,
+    )
+    DISABLE = (
+        "i",
+        "Disable server",
+        "selected server: maintenance, no traffic",
+        ServerAction.DISABLE,
+    )
+    ENABLE = ("e", "Enable server", "selected server: ready again", ServerAction.ENABLE)
+    WEIGHT = (
+        "w",
+        "Server weight",
+        "set the selected server's weight (0-256)",
+        ServerAction.WEIGHT,
+    )
+    NEXT_VIP = ("v", "Next VIP", "select the next VIP (stats and path view)", ScreenAction.NEXT_VIP)
+    SELECT_SERVER = ("up,down", "Select server", "in a focused VIP panel: move the server cursor")
+    FILTER = (
+        "slash",
+        "Filter table",
+        "narrow the focused table; empty shows all",
+        ScreenAction.FILTER,
+        True,
+    )
+    MAXIMISE = (
+        "m",
+        "Maximise pane",
+        "maximise or restore the focused pane",
+        ScreenAction.MAXIMISE,
+        True,
+    )
+    DETAILS = (
+        "enter",
+        "Details",
+        "inspect/logs of the selected container, network, host",
+        ScreenAction.DETAILS,
+    )
+
+    def __init__(
+        self, key: str, title: str, help: str, runs: Runs | None = None, footer: bool = False
+    ) -> None:
+        self.key = key
+        self.title = title
+        self.help = help
+        self.runs = runs
+        """None: the key belongs to a widget (the VIP panel's cursor); listed in help only."""
+        self.footer = footer
+
+    @property
+    def action(self) -> str:
+        """The Textual action that runs this command (the screen's `action_command`)."""
+        return f"command({self.name!r})"
+
+    @property
+    def in_palette(self) -> bool:
+        """False for keys that only mean something inside a widget."""
+        return self.runs is not None
+
+    @property
+    def bound_on_screen(self) -> bool:
+        """Enter is the tables' own key (RowSelected opens the details), not a screen binding."""
+        return self.runs is not None and self.runs is not ScreenAction.DETAILS
+
+
+COMMANDS: tuple[Command, ...] = tuple(Command)
 
 
 def bindings() -> list[BindingType]:
-    """The dashboard screen's bindings, from COMMANDS."""
-    return [
-        Binding(c.key, c.action, c.title, show=c.footer)
-        for c in COMMANDS
-        if c.action != "details" and c.action
-    ]
+    """The dashboard screen's bindings, from Command."""
+    return [Binding(c.key, c.action, c.title, show=c.footer) for c in Command if c.bound_on_screen]

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from lbtui.tui.keys import COMMANDS
+from lbtui.tui.keys import Command
+from lbtui.tui.screens.dashboard_actions import DashboardActions
+
+KEY_NAMES = {"slash": "/"}
+
+
+def palette_title(command: Command) -> str:
+    """`Plan  (p)`: the title and the key that does the same."""
+    return f"{command.title}  ({KEY_NAMES.get(command.key, command.key)})"
 
 
 class DashboardCommands(Provider):
     """Offers the dashboard's commands; each runs exactly what its key runs."""
 
-    def _entries(self) -> list[tuple[str, str, str]]:
-        key_names = {"slash": "/"}
+    def _entries(self) -> list[tuple[str, str, Callable[[], None]]]:
+        screen = self.screen
+        if not isinstance(screen, DashboardActions):
+            return []
         return [
-            (f"{c.title}  ({key_names.get(c.key, c.key)})", c.help, c.action)
-            for c in COMMANDS
-            if c.action
+            (palette_title(c), c.help, partial(screen.run_command, c))
+            for c in Command
+            if c.in_palette
         ]
 
     async def discover(self) -> Hits:
-        for title, help_text, action in self._entries():
-            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
+        for title, help_text, run in self._entries():
+            yield DiscoveryHit(title, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, action in self._entries():
+        for title, help_text, run in self._entries():
             score = matcher.match(title)
             if score > 0:
-                command = partial(self.screen.run_action, action)
-                yield Hit(score, matcher.highlight(title), command, help=help_text)
+                yield Hit(score, matcher.highlight(title), run, help=help_text)

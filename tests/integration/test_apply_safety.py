@@ -207,6 +207,7 @@ def _edited(topology: Topology, folder: Path, name: str, **vip: Any) -> Topology
     assert topology.source is not None
     data = yaml.safe_load(topology.source.read_text(encoding="utf-8"))
     data["vips"][VIP].update(vip)
+    data["id"] = topology.id  # another file of the same topology
     return load_topology(_write(folder / name, data), check_files=True)
 
 

@@ -1,5 +1,6 @@
-"""`r` in the dashboard after editing the topology file: the diff shows, the LB reloads,
-and the new server comes UP in the VIP pane (issue 5's Pilot test), on the real lab."""
+"""`D` then `r` in the dashboard after editing the topology file, on the real lab: the
+preview shows the diff and changes nothing; `r` shows it, reloads with no dialog, and the
+new server comes UP in the VIP pane (issue 5's Pilot test)."""
 
 from __future__ import annotations
 
@@ -77,18 +78,31 @@ async def test_redeploy_key_shows_the_diff_and_the_new_server_comes_up(
                 60,
             )
             _add_web3(Path(deployed.source))
-            await pilot.press("r")
-            await wait_for(
-                pilot, lambda: _statuses(app).get("web3") == "UP", "web3 UP after the reload", 90
-            )
             screen = app.screen
             assert isinstance(screen, DashboardScreen)
 
             def events() -> str:
                 return "\n".join(screen.query_one(EventLog).lines)
 
+            def diff_shows_web3() -> bool:
+                return "server web3 web3:80" in screen.diff_view.text
+
+            await pilot.press("D")  # the preview: the diff, and nothing else
+            await wait_for(pilot, diff_shows_web3, "the preview's diff", 30)
+            await wait_for(pilot, lambda: "nothing changed" in events(), "the preview's end", 30)
+            assert "docker2/web3" not in screen.containers_table.all_rows
+            assert _statuses(app) == {"web1": "UP", "web2": "UP"}
+            screen.diff_view.preview = None
+
+            await pilot.press("r")
+            assert app.screen is screen  # one key, no dialog
+            await wait_for(
+                pilot, lambda: _statuses(app).get("web3") == "UP", "web3 UP after the reload", 90
+            )
             await wait_for(pilot, lambda: "reload done" in events(), "the redeploy's summary", 30)
-            assert "+" in events() and "server web3 web3:80" in events()  # the config diff
-            assert "docker2/web3" in screen.query_one("#containers").all_rows  # type: ignore[attr-defined]
+            diff = screen.diff_view.text
+            assert "+" in diff and "server web3 web3:80" in diff  # the config diff, in its pane
+            assert "server web3 web3:80" not in events()  # not as progress lines
+            assert "docker2/web3" in screen.containers_table.all_rows
     finally:
         services.close()

@@ -16,7 +16,7 @@ from lbtui.core.errors import LabError
 from lbtui.core.topology.model import Host, Topology
 from lbtui.lab import LabSpec, LabStatus, lab_status, lab_up
 from lbtui.lab.daemons import start
-from lbtui.lab.plan import host_plan
+from lbtui.lab.plan import host_plan, plan_lab
 from lbtui.lab.processes import wait_gone
 from lbtui.tui.present.rows import host_rows
 
@@ -88,3 +88,74 @@ def test_a_stopped_or_killed_daemon_is_explained_in_words(
     )
     rows = host_rows(topology, snapshots, {}, time.time())
     assert rows["docker2"][2] == f"NO: {missing}"
+
+
+LAB_UP = [sys.executable, "-m", "lbtui", "lab", "up"]
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+        check=False,
+    )
+
+
+def _lab_traces(name: str) -> list[str]:
+    """Whatever a lab `name` would leave on the machine: folders, lock, bridge, namespaces."""
+    plan = plan_lab(LabSpec(name=name))
+    paths = [plan.run_dir, plan.state_dir, plan.lock_file, Path(f"/sys/class/net/{plan.bridge}")]
+    paths += [host.netns_path for host in plan.hosts]
+    return [str(path) for path in paths if path.exists()]
+
+
+def test_a_public_subnet_is_refused_before_anything_is_created() -> None:
+    assert _lab_traces("lbpub") == []
+
+    result = _run([*LAB_UP, "--name", "lbpub", "--subnet", "8.8.8.0/24"])
+
+    assert result.returncode == 2, result.stderr
+    assert "subnet 8.8.8.0/24 is not usable for a lab" in result.stderr
+    assert "198.18.0.0/15" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _lab_traces("lbpub") == []
+
+
+def test_a_route_with_no_address_behind_it_is_refused(tmp_path: Path) -> None:
+    """A route alone (no interface address in the range) must stop the lab.
+
+    The route lives in a throwaway network namespace of the child process
+    (`unshare --net`), so the machine's own routes are never touched.
+    """
+    script = (
+        "ip link add lbrt0 type veth peer name lbrt1 && ip link set lbrt0 up && "
+        "ip link set lbrt1 up && ip route add 10.77.0.0/16 dev lbrt0 && "
+        'exec "$@"'
+    )
+    lab_up = [*LAB_UP, "--name", "lbrt", "--hosts", "1", "--subnet", "10.77.1.0/24"]
+
+    result = _run(["unshare", "--net", "sh", "-c", script, "sh", *lab_up])
+
+    assert result.returncode == 1, result.stderr
+    assert "address range 10.77.1.0/24 of lab lbrt overlaps the route 10.77.0.0/16 dev lbrt0" in (
+        result.stderr
+    )
+    assert "already in use" not in result.stderr  # the route alone was enough
+    assert "Traceback" not in result.stderr
+    assert _lab_traces("lbrt") == []
+
+
+def test_a_running_labs_range_is_refused_naming_its_route(lab: LabStatus) -> None:
+    inside = next(lab.spec.network.subnets(new_prefix=lab.spec.network.prefixlen + 1))
+    assert _lab_traces("lbroute") == []
+
+    result = _run([*LAB_UP, "--name", "lbroute", "--hosts", "1", "--subnet", str(inside)])
+
+    assert result.returncode == 1, result.stderr
+    assert "overlaps the route" in result.stderr
+    assert f"{lab.spec.subnet} dev lbtui-{lab.spec.name}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _lab_traces("lbroute") == []

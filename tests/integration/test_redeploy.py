@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from lbtui.cli import main
 from lbtui.core.control.servers import ServerAction, control_server
 from lbtui.core.errors import ConfigRejected
 from lbtui.core.haproxy.config import CONFIG_PATH
@@ -173,6 +175,42 @@ def test_a_config_that_fails_the_health_gate_is_rolled_back(ref: Deployed) -> No
     assert final.failed == 0, failure_report(final)
     assert _live_config(ref) == live_before
     wait_servers_up(ref.write(), VIP)
+
+
+class _Terminal(io.StringIO):
+    """Stdin as a terminal whose user types the given answer."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_cli_shows_the_diff_asks_and_only_then_reloads(
+    ref: Deployed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # Rich wraps at the terminal's width: no wrap in a line
+    ref.write()
+    execute_redeploy(plan_redeploy(ref.path, VIP, ref.hosts), ref.hosts)
+    before = _live_config(ref)
+    ref.write(lambda data: _weights(data, web2=2))
+    command = ["redeploy", str(ref.path), VIP]
+
+    assert main([*command, "--plan"]) == 0
+    shown = capsys.readouterr().out
+    assert "seamless reload" in shown and "+" in shown and "weight 2" in shown
+    assert _live_config(ref) == before
+
+    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    assert main(command) == 0
+    declined = capsys.readouterr().out
+    assert declined.index("weight 2") < declined.index("apply this redeploy? [y/N]")
+    assert declined.rstrip().endswith("nothing changed")
+    assert _live_config(ref) == before
+
+    assert main([*command, "--yes"]) == 0
+    done = capsys.readouterr().out
+    assert done.index("weight 2") < done.index("reload done")
+    assert b"weight 2" in (_live_config(ref) or b"")
+    wait_servers_up(ref.topology, VIP)
 
 
 def test_redeploying_an_unchanged_vip_does_nothing(lab: LabStatus, ref: Deployed) -> None:

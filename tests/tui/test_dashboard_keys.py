@@ -10,6 +10,7 @@ from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter
 from lbtui.tui.app import LbtuiApp, make_app
+from lbtui.tui.data.services import ShowPreview, Task, ignore_preview
 from lbtui.tui.keys import COMMANDS
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.dashboard import DashboardScreen
@@ -170,7 +171,13 @@ async def test_unreachable_host_is_marked_while_others_update() -> None:
 
 async def test_failed_action_is_a_notification_and_the_app_lives_on() -> None:
     class FailingActions(FakeActions):
-        def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
+        def run(
+            self,
+            task: Task,
+            reporter: Reporter,
+            vip: str | None = None,
+            show: ShowPreview = ignore_preview,
+        ) -> str | None:
             raise ActionFailed("could not create network presentation_backend on docker1: boom")
 
     services = fake_services()
@@ -323,9 +330,15 @@ async def test_a_redeploy_that_adds_or_drops_a_vip_adds_or_drops_its_panel() -> 
             super().__init__(topology)
             self.next = [with_shop, only_shop]
 
-        def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
+        def run(
+            self,
+            task: Task,
+            reporter: Reporter,
+            vip: str | None = None,
+            show: ShowPreview = ignore_preview,
+        ) -> str | None:
             self._topology = self.next.pop(0)
-            return super().run(action, reporter, vip)
+            return super().run(task, reporter, vip, show)
 
     services = dataclasses.replace(fake_services(), actions=RereadingActions())
     app = make_app(topology, services, refresh=FROZEN_REFRESH)

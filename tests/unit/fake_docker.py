@@ -51,9 +51,11 @@ class FakeDockerHosts:
         self.taken_ports: dict[str, set[int]] = {}
         """Host ports another process holds, per host: a container publishing one cannot start."""
         self.dies_on_start: set[str] = set()
+        """Names or images of containers whose process exits right after a start (a bad config)."""
         self.start_errors: dict[str, str] = {}
         """Container name -> what the engine answers to the next start of it (once)."""
-        """Names or images of containers whose process exits right after a start (a bad config)."""
+        self.node_labels: dict[str, dict[str, str]] = {}
+        """Swarm node labels by node id (the fake keeps one swarm)."""
 
     # -- helpers for tests ---------------------------------------------------------------------
 
@@ -149,6 +151,15 @@ class FakeDockerHosts:
     def swarm_leave(self, name: str) -> None:
         self._record("swarm_leave", name)
         self.engines[name].swarm = INACTIVE
+
+    def swarm_node_labels(self, name: str, node_id: str) -> dict[str, str]:
+        assert self.engines[name].swarm.is_manager, f"{name} is not a manager"
+        return dict(self.node_labels.get(node_id, {}))
+
+    def label_swarm_node(self, name: str, node_id: str, labels: Mapping[str, str]) -> None:
+        assert self.engines[name].swarm.is_manager, f"{name} is not a manager"
+        self._record("label_swarm_node", name, node_id)
+        self.node_labels.setdefault(node_id, {}).update(labels)
 
     def find_container(self, name: str, container: str) -> ContainerSnapshot | None:
         self._check_reachable(name)

@@ -14,7 +14,7 @@ from lbtui.core.errors import ActionFailed, ConfigRejected, HostUnreachable
 from lbtui.core.haproxy.config import CONFIG_PATH, DEFAULT_OPTIONS, EMPTY_SERVER_STATE
 from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology.load import load_topology
-from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
+from lbtui.core.topology.model import LABEL_ROLE, LABEL_SWARM_MEMBER, LABEL_TOPOLOGY, Topology
 from tests.unit.fake_docker import FakeDockerHosts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"
@@ -56,12 +56,20 @@ def test_cold_apply_runs_the_recipe_in_order(topology: Topology, fake: FakeDocke
         ("bridge", "haproxy", Verdict.CONNECT),
     ]
     calls = [c[:3] for c in fake.changes if not c[2].startswith("lbtui-check-")]
-    assert calls[:4] == [
+    # Each node lbtui puts in the swarm is labelled so, through the manager.
+    assert calls[:7] == [
         ("swarm_init", "docker1", "198.18.0.11"),
+        ("label_swarm_node", "docker1", "node-docker1"),
         ("swarm_join", "docker2", "198.18.0.11"),
+        ("label_swarm_node", "docker1", "node-docker2"),
         ("swarm_join", "docker3", "198.18.0.11"),
+        ("label_swarm_node", "docker1", "node-docker3"),
         ("create_network", "docker1", "presentation_backend"),
     ]
+    assert fake.node_labels == {
+        f"node-{host}": {LABEL_SWARM_MEMBER: topology.id}
+        for host in ("docker1", "docker2", "docker3")
+    }
     # The config is validated in a throwaway container, removed, before the LB exists.
     check = next(c for c in fake.changes if c[0] == "create_container" and "check" in c[2])
     lb_created = fake.changes.index(("create_container", "docker1", "haproxy"))
@@ -137,15 +145,17 @@ def test_a_foreign_container_of_the_same_name_is_refused(
 def test_image_drift_is_planned_as_replace_with_the_reason(
     topology: Topology, fake: FakeDockerHosts, tmp_path: Path
 ) -> None:
-    apply(fake, topology)
     assert topology.source is not None
-    changed = tmp_path / "changed.yaml"
-    changed.write_text(
+    # One file edited in place: the same topology (its id comes from the file's path).
+    file = tmp_path / "presentation.yaml"
+    file.write_text(topology.source.read_text())
+    apply(fake, load_topology(file))
+    file.write_text(
         topology.source.read_text().replace(
             'web2: {host: docker3, image: "lbtui/web:lab"', 'web2: {host: docker3, image: "web:2"'
         )
     )
-    edited = load_topology(changed)
+    edited = load_topology(file)
     fake.changes.clear()
     planned = [c for c in plan(fake, edited) if c.changes]
     assert [(c.target, c.verdict, c.reason) for c in planned] == [
@@ -223,7 +233,9 @@ def test_network_with_other_flags_is_replaced_only_when_unused(
     apply(fake, topology, step="overlay")
     assert topology.source is not None
     changed = tmp_path / "changed.yaml"
-    changed.write_text(topology.source.read_text().replace("internal: true", "internal: false"))
+    # Another file: the same topology only through an explicit `id:`.
+    text = topology.source.read_text().replace("internal: true", "internal: false")
+    changed.write_text(f"id: {topology.id}\n{text}")
     edited = load_topology(changed)
     (change,) = [c for c in plan(fake, edited) if c.step == "network"]
     assert (change.verdict, change.reason) == (Verdict.REPLACE, "internal True -> False")

@@ -37,7 +37,9 @@ def _edited(tmp_path: Path, old: str, new: str) -> Topology:
     text = (SAMPLES / "presentation.yaml").read_text(encoding="utf-8")
     assert old in text
     path = tmp_path / "edited.yaml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    # Another file of the same topology: only through the sample's own id.
+    sample_id = load_topology(SAMPLES / "presentation.yaml").id
+    path.write_text(f"id: {sample_id}\n" + text.replace(old, new), encoding="utf-8")
     return load_topology(path)
 
 

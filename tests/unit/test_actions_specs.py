@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from lbtui.core.actions.scope import hosts_for, network_homes, swarm_members
 from lbtui.core.actions.specs import (
+    CONFIG_HASH_LABEL,
     LABEL_SPEC,
+    PASSWORD_MASKED,
     backend_request,
     lb_request,
     spec_differences,
@@ -99,3 +102,16 @@ def test_carry_out_reports_a_failure_and_raises_it() -> None:
         carry_out(change, events.append, fail)
     assert [(e.phase, e.detail) for e in events][-1] == (Phase.FAILED, "no space left")
     assert change.describe() == "create   lb haproxy on docker1: missing"
+
+
+def test_an_lb_made_before_the_masked_config_hash_is_recreated_once() -> None:
+    # Its label hashed the config WITH the password: a label cannot change in place.
+    vip = REFERENCE.vips["presentation"]
+    wanted = lb_request(REFERENCE, vip, "aaa")
+    old_spec = json.loads(wanted.labels[LABEL_SPEC])
+    del old_spec[CONFIG_HASH_LABEL]
+    old_labels = {**wanted.labels, LABEL_SPEC: json.dumps(old_spec)}
+    assert spec_differences(old_labels, wanted) == [
+        f"{CONFIG_HASH_LABEL} changed (none) -> {PASSWORD_MASKED}"
+    ]
+    assert spec_differences(wanted.labels, lb_request(REFERENCE, vip, "bbb")) == []

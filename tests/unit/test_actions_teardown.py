@@ -9,7 +9,12 @@ import pytest
 from lbtui.core.actions import Verdict, apply, lb, teardown
 from lbtui.core.errors import HostUnreachable
 from lbtui.core.topology.load import load_topology
-from lbtui.core.topology.model import LABEL_TOPOLOGY, Topology
+from lbtui.core.topology.model import (
+    LABEL_SWARM_MEMBER,
+    LABEL_TOPOLOGY,
+    LABEL_TOPOLOGY_ID,
+    Topology,
+)
 from tests.unit.fake_docker import FakeDockerHosts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_topologies"
@@ -80,3 +85,74 @@ def test_teardown_checks_every_host_first(deployed: tuple[Topology, FakeDockerHo
     with pytest.raises(HostUnreachable, match="docker2"):
         teardown(fake, topology)
     assert fake.changes == []
+
+
+def test_a_file_of_the_same_name_but_another_id_is_left_alone(
+    deployed: tuple[Topology, FakeDockerHosts],
+) -> None:
+    topology, fake = deployed
+    twin = {LABEL_TOPOLOGY: topology.name, LABEL_TOPOLOGY_ID: "file-0000000000000000"}
+    fake.add_container("docker2", "twin-web", labels=twin)
+
+    done = teardown(fake, topology)
+
+    assert "twin-web" in fake.engines["docker2"].containers
+    kept = [c for c in done if c.target == "twin-web"]
+    assert [(c.verdict, c.reason) for c in kept] == [
+        (
+            Verdict.KEEP,
+            "belongs to another file named presentation (id file-0000000000000000): left alone",
+        )
+    ]
+    assert not any("twin-web" in change for change in fake.changes)
+
+
+def test_a_resource_made_before_topology_ids_goes_by_its_name(
+    deployed: tuple[Topology, FakeDockerHosts],
+) -> None:
+    topology, fake = deployed
+    fake.add_container("docker3", "old-web", labels={LABEL_TOPOLOGY: topology.name})
+
+    done = teardown(fake, topology)
+
+    assert "old-web" not in fake.engines["docker3"].containers
+    removed = next(c for c in done if c.target == "old-web")
+    assert removed.verdict is Verdict.REMOVE
+    assert "made before topology ids" in removed.reason
+
+
+def test_leave_swarm_leaves_alone_nodes_lbtui_did_not_put_there(
+    deployed: tuple[Topology, FakeDockerHosts],
+) -> None:
+    topology, fake = deployed
+    # docker2: as if joined by hand; docker3: joined for another topology.
+    del fake.node_labels["node-docker2"]
+    fake.node_labels["node-docker3"] = {LABEL_SWARM_MEMBER: "file-0000000000000000"}
+
+    done = teardown(fake, topology, leave_swarm=True)
+
+    swarm = {c.host: (c.verdict, c.reason) for c in done if c.step == "swarm"}
+    assert swarm == {
+        "docker2": (
+            Verdict.KEEP,
+            "worker of a swarm lbtui did not initialise or join it to: left alone",
+        ),
+        "docker3": (
+            Verdict.KEEP,
+            "worker put in the swarm for another topology (id file-0000000000000000): left alone",
+        ),
+        "docker1": (Verdict.LEAVE, "manager; lbtui put it in the swarm"),
+    }
+    assert [c for c in fake.changes if c[0] == "swarm_leave"] == [("swarm_leave", "docker1")]
+
+
+def test_leave_swarm_keeps_a_foreign_manager_in_its_swarm(
+    deployed: tuple[Topology, FakeDockerHosts],
+) -> None:
+    topology, fake = deployed
+    fake.node_labels.clear()  # a swarm made outside lbtui: no node carries the record
+
+    done = teardown(fake, topology, leave_swarm=True)
+
+    assert [c.verdict for c in done if c.step == "swarm"] == [Verdict.KEEP] * 3
+    assert all(e.swarm.active for e in fake.engines.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -61,12 +62,23 @@ def test_each_vip_gets_its_own_password(tmp_path: Path) -> None:
     assert a.password != b.password
 
 
-def test_a_loosened_file_is_made_private_again(tmp_path: Path) -> None:
-    first = resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path)
+def test_a_loosened_file_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path)
     path = password_file(TOPOLOGY, VIP, tmp_path)
-    path.chmod(0o644)
-    assert resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path) == first
-    assert _mode(path) == 0o600
+    path.chmod(0o640)
+    with pytest.raises(RuntimeFailure, match=r"has mode 0640: other users can read it"):
+        resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path)
+    assert _mode(path) == 0o640, "a secret someone loosened is reported, not silently fixed"
+
+
+def test_a_file_owned_by_another_user_is_refused(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path)
+    path = password_file(TOPOLOGY, VIP, tmp_path)
+    os.chown(path, 65534, 65534)
+    with pytest.raises(RuntimeFailure, match=r"belongs to uid 65534, not to you \(uid 0\)"):
+        resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path)
 
 
 def test_umask_does_not_loosen_the_store(tmp_path: Path) -> None:
@@ -107,6 +119,7 @@ def test_an_empty_stored_file_is_a_clear_error_not_a_silent_regeneration(tmp_pat
     path = password_file(TOPOLOGY, VIP, tmp_path)
     path.parent.mkdir(parents=True)
     path.write_text("\n", encoding="utf-8")
+    path.chmod(0o600)
     with pytest.raises(RuntimeFailure, match="is empty; remove it"):
         resolve_stats_credentials(TOPOLOGY, VIP, {}, store_dir=tmp_path)
 

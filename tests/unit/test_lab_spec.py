@@ -39,6 +39,16 @@ def test_host_count_must_be_1_to_9(hosts: int) -> None:
         ("198.18.0.0/28", "too small"),
         ("172.31.0.0/24", "overlaps 172.31.0.0/16"),
         ("127.0.0.0/24", "not usable"),
+        ("8.8.8.0/24", "not usable for a lab: it must lie within one of the private"),
+        ("192.0.2.0/24", "not usable"),
+        ("100.64.0.0/24", "not usable"),
+        ("169.254.1.0/24", "not usable"),
+        ("224.0.0.0/24", "not usable"),
+        ("172.32.0.0/24", "not usable"),
+        ("198.20.0.0/24", "not usable"),
+        ("11.0.0.0/24", "not usable"),
+        ("10.0.0.0/7", "not usable"),
+        ("192.168.0.0/15", "not usable"),
     ],
 )
 def test_bad_subnets_are_refused(subnet: str, message: str) -> None:
@@ -52,3 +62,27 @@ def test_subnet_is_normalised() -> None:
 
 def test_a_27_is_just_big_enough() -> None:
     assert LabSpec(subnet="10.9.8.32/27", hosts=9).network.num_addresses == 32
+
+
+@pytest.mark.parametrize(
+    "subnet",
+    [
+        "10.0.0.0/8",
+        "10.250.3.0/24",
+        "172.16.0.0/24",
+        "172.30.255.0/24",
+        "192.168.77.0/24",
+        "198.18.0.0/24",
+        "198.19.255.0/24",
+        "198.18.0.0/15",
+    ],
+)
+def test_private_and_benchmark_ranges_are_allowed(subnet: str) -> None:
+    assert LabSpec(subnet=subnet).subnet == subnet
+
+
+def test_the_refusal_names_every_allowed_range() -> None:
+    with pytest.raises(BadInput) as caught:
+        LabSpec(subnet="8.8.8.0/24")
+    for allowed in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15"):
+        assert allowed in str(caught.value)

@@ -8,7 +8,7 @@ from pathlib import Path
 from lbtui.lab import LabSpec
 from lbtui.lab.firewall import deletions, rule_spec
 from lbtui.lab.mounts import mount_points, under
-from lbtui.lab.network import conflicting_addresses
+from lbtui.lab.network import conflicting_addresses, conflicting_routes
 from lbtui.lab.plan import plan_lab
 from lbtui.lab.processes import is_lab_daemon, with_descendants
 
@@ -31,6 +31,33 @@ def test_an_address_in_the_range_on_another_interface_conflicts() -> None:
 def test_no_conflict_when_only_the_labs_own_bridge_uses_the_range() -> None:
     addr_json = [{"ifname": "lbtui-lab", "addr_info": [{"local": "198.18.0.1", "prefixlen": 24}]}]
     assert conflicting_addresses(addr_json, SUBNET, "lbtui-lab") == []
+
+
+def test_a_route_overlapping_the_range_conflicts_and_is_named() -> None:
+    route_json = [
+        {"dst": "default", "gateway": "192.0.2.1", "dev": "eth0", "flags": []},
+        {"dst": "192.0.2.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link"},
+        {"dst": "198.0.0.0/8", "gateway": "192.0.2.7", "dev": "eth0", "flags": []},
+        {"dst": "198.18.0.128/25", "dev": "wg0", "table": "42", "flags": []},
+        {"type": "blackhole", "dst": "198.18.0.9", "flags": []},
+        {"dst": "198.18.0.0/24", "dev": "lbtui-lab", "protocol": "kernel"},
+        {"type": "broadcast", "dst": "198.18.0.255", "dev": "lbtui-lab", "table": "local"},
+        {"type": "local", "dst": "127.0.0.1", "dev": "lo", "table": "local"},
+    ]
+    assert conflicting_routes(route_json, SUBNET, "lbtui-lab") == [
+        "198.0.0.0/8 via 192.0.2.7 dev eth0",
+        "198.18.0.128/25 dev wg0 table 42",
+        "blackhole 198.18.0.9",
+    ]
+
+
+def test_the_default_route_and_the_labs_own_routes_do_not_conflict() -> None:
+    route_json = [
+        {"dst": "default", "gateway": "198.18.0.254", "dev": "eth0"},
+        {"dst": "198.18.0.0/24", "dev": "lbtui-lab", "protocol": "kernel"},
+        {"dst": "10.0.0.0/8", "dev": "eth0"},
+    ]
+    assert conflicting_routes(route_json, SUBNET, "lbtui-lab") == []
 
 
 def test_only_rules_tagged_with_exactly_this_lab_are_deleted() -> None:

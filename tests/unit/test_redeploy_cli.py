@@ -46,3 +46,15 @@ def test_an_unknown_server_is_named_with_the_pool(capsys: pytest.CaptureFixture[
 def test_a_weight_with_drain_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["server", str(SAMPLE), "presentation", "web1", "drain", "3"]) == 2
     assert "only with the `weight` action" in capsys.readouterr().err
+
+
+def test_the_question_shows_its_choices(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from lbtui.commands import redeploy
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert redeploy._confirm(Console(), None)  # type: ignore[arg-type]
+    assert "apply this redeploy? [y/N]" in capsys.readouterr().out

@@ -142,8 +142,9 @@ def test_the_diff_never_shows_the_stats_password(
 def test_plan_redeploy_rereads_the_file(
     tmp_path: Path, deployed: tuple[Topology, FakeDockerHosts]
 ) -> None:
-    _, fake = deployed
+    topology, fake = deployed
     data = yaml.safe_load((SAMPLES / "presentation.yaml").read_text())
+    data["id"] = topology.id  # an edited copy is the same topology only through its id
     data["vips"][VIP]["servers"] = [{"backend": "web1", "weight": 2}, "web2"]
     path = tmp_path / "edited.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -275,7 +276,7 @@ def test_missing_file_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_not_a_topology_file(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="is not a regular file"):
+    with pytest.raises(BadInput, match="is a directory, not a regular file"):
         load_topology(tmp_path)
 
 
@@ -308,3 +309,32 @@ def test_validation_never_loads_a_docker_client() -> None:
         "assert not any(m == 'docker' or m.startswith('docker.') for m in sys.modules), 'docker'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_topology_id_defaults_to_a_hash_of_the_files_path(tmp_path: Path) -> None:
+    text = 'name: same\nhosts:\n  docker1: {url: "unix:///run/docker.sock"}\n'
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(text)
+    second.write_text(text)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(first)
+
+    ids = {load_topology(path).id for path in (first, second, link)}
+
+    assert load_topology(first).id == load_topology(link).id
+    assert len(ids) == 2
+    assert all(re.fullmatch(r"file-[0-9a-f]{16}", i) for i in ids)
+    labels = load_topology(first).labels("backend")
+    assert labels["lbtui.topology"] == "same"
+    assert labels["lbtui.topology-id"] == load_topology(first).id
+
+
+def test_an_explicit_id_makes_copies_one_topology(tmp_path: Path) -> None:
+    text = 'name: same\nid: shop-prod\nhosts:\n  docker1: {url: "unix:///run/docker.sock"}\n'
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text(text)
+
+    assert load_topology(tmp_path / "a.yaml").id == "shop-prod"
+    assert load_topology(tmp_path / "b.yaml").id == "shop-prod"
+    with pytest.raises(TopologyInvalid, match="id: 'Shop Prod' is not allowed"):
+        parse_topology(text.replace("shop-prod", "'Shop Prod'"), "c.yaml")

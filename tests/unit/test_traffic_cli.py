@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +87,45 @@ def test_a_run_prints_the_json_summary(
     assert summary["url"] == f"http://127.0.0.1:{page}/"
 
 
+def test_the_json_summary_breaks_down_per_server_and_record_writes_each_request(
+    tmp_path: Path, page: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _topology(tmp_path, page)
+    record = tmp_path / "requests.jsonl"
+    argv = ["traffic", str(path), "front", "--rate", "200", "--count", "25", "--json"]
+    code = main([*argv, "--record", str(record)])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    bb = summary["per_server"]["bb"]
+    assert (bb["requests"], bb["ok"], bb["failed"], bb["share"]) == (25, 25, 0, 1.0)
+    assert bb["statuses"] == {"200": 25} and bb["errors"] == {}
+    assert 0 < bb["latency_ms"]["p50"] <= bb["latency_ms"]["p99"] <= bb["latency_ms"]["max"]
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(lines) == 25
+    assert {(line["server"], line["status"], line["error"]) for line in lines} == {
+        ("bb", 200, None)
+    }
+
+
+def test_failures_are_broken_down_by_kind_in_the_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _topology(tmp_path, _free_port())
+    main(["traffic", str(path), "front", "--rate", "50", "--count", "3", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["error_kinds"] == {"refused": 3}
+    assert summary["per_server"]["?"]["errors"] == {"refused": 3}
+
+
+def test_an_unwritable_record_file_exits_2_before_any_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _topology(tmp_path, 8080)
+    record = tmp_path / "missing" / "r.jsonl"
+    assert main(["traffic", str(path), "front", "--count", "1", "--record", str(record)]) == 2
+    assert "cannot write the record file" in capsys.readouterr().err
+
+
 def test_failures_make_the_exit_code_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _topology(tmp_path, _free_port())
     code = main(["traffic", str(path), "front", "--rate", "50", "--count", "3", "--json"])
@@ -122,3 +163,27 @@ def test_a_vip_outside_the_lab_range_is_refused(
     path = _topology(tmp_path, 8080, address="192.0.2.7")
     assert main(["traffic", str(path), "front", "--count", "1"]) == 2
     assert "outside" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_a_json_run_at_once_and_still_prints_the_summary(
+    tmp_path: Path, page: int
+) -> None:
+    path = _topology(tmp_path, page)
+    argv = ["traffic", str(path), "front", "--rate", "200", "--duration", "60", "--json"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lbtui", *argv],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    try:
+        time.sleep(2.0)  # load running, with its worker threads
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=15)  # a 60 s run: this fails unless Ctrl-C works
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    summary = json.loads(out)
+    assert summary["sent"] > 0

@@ -12,18 +12,18 @@ from lbtui.core.actions.bridge import connect_bridges, plan_bridges
 from lbtui.core.actions.lb import deploy_lb, deploy_lbs, plan_lbs, render_vip
 from lbtui.core.actions.overlay import create_overlay, plan_networks, plan_swarm
 from lbtui.core.actions.plan import plan
-from lbtui.core.actions.scope import STEPS, hosts_for
+from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.status import TopologyStatus, collect_status
-from lbtui.core.actions.steps import Change, Verdict
+from lbtui.core.actions.steps import Change, Step, Verdict
 from lbtui.core.actions.teardown import teardown
 from lbtui.core.actions.validate import validate_config
 from lbtui.core.docker.gateway import DockerGateway
 
 __all__ = [
-    "STEPS",
     "STEP_FUNCTIONS",
     "Change",
     "DockerGateway",
+    "Step",
     "TopologyStatus",
     "Verdict",
     "apply",

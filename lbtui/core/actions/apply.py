@@ -9,20 +9,19 @@ from lbtui.core.actions.bridge import connect_bridges
 from lbtui.core.actions.lb import deploy_lbs
 from lbtui.core.actions.overlay import create_overlay
 from lbtui.core.actions.preflight import check_inputs, render_all
-from lbtui.core.actions.scope import STEPS, hosts_for
-from lbtui.core.actions.steps import Change
+from lbtui.core.actions.scope import hosts_for
+from lbtui.core.actions.steps import Change, Step
 from lbtui.core.docker.gateway import DockerGateway
-from lbtui.core.errors import BadInput
 from lbtui.core.progress import Reporter, ignore_progress
 from lbtui.core.topology.model import Topology
 
 StepFunction = Callable[[DockerGateway, Topology, Reporter], list[Change]]
 
-STEP_FUNCTIONS: dict[str, StepFunction] = {
-    "overlay": create_overlay,
-    "backends": launch_backends,
-    "lb": deploy_lbs,
-    "bridge": connect_bridges,
+STEP_FUNCTIONS: dict[Step, StepFunction] = {
+    Step.OVERLAY: create_overlay,
+    Step.BACKENDS: launch_backends,
+    Step.LB: deploy_lbs,
+    Step.BRIDGE: connect_bridges,
 }
 
 
@@ -30,16 +29,14 @@ def apply(
     hosts: DockerGateway,
     topology: Topology,
     report: Reporter = ignore_progress,
-    step: str | None = None,
+    step: Step | str | None = None,
 ) -> list[Change]:
     """Run every step (or only `step`); the input and every host needed are checked first."""
-    if step is not None and step not in STEP_FUNCTIONS:
-        raise BadInput(f"unknown step {step!r}; choose one of {', '.join(STEPS)}")
+    steps = list(Step) if step is None else [Step.parse(step)]
     # Whatever step runs, input that cannot render stops apply before any host is contacted;
     # the real credentials (storing a generated password) only once the hosts answer.
     check_inputs(topology)
-    steps = [step] if step is not None else list(STEPS)
-    hosts.require_reachable(hosts_for(topology, "apply" if step is None else step))
+    hosts.require_reachable(hosts_for(topology, *steps))
     render_all(topology)
     done: list[Change] = []
     for name in steps:

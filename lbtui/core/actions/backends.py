@@ -8,7 +8,7 @@ from functools import partial
 from lbtui.core.actions.containers import container_change, lost_its_network
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import backend_request
-from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
@@ -30,7 +30,7 @@ def launch_backends(
     hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
 ) -> list[Change]:
     """Run every backend that is missing, stopped or out of spec."""
-    hosts.require_reachable(hosts_for(topology, "backends"))
+    hosts.require_reachable(hosts_for(topology, Step.BACKENDS))
     done = []
     for change in plan_backends(hosts, topology):
         wanted = backend_request(topology, topology.backends[change.target])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from lbtui.core.actions.scope import hosts_for
-from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter, ignore_progress
@@ -45,7 +45,7 @@ def connect_bridges(
     hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
 ) -> list[Change]:
     """`docker network connect bridge <lb>` where asked for and missing."""
-    hosts.require_reachable(hosts_for(topology, "bridge"))
+    hosts.require_reachable(hosts_for(topology, Step.BRIDGE))
     done = []
     for vip in topology.vips.values():
         if not vip.connect_bridge:

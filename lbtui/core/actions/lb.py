@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import partial
 
@@ -10,7 +9,7 @@ from lbtui.core.actions.containers import container_change, lost_its_network
 from lbtui.core.actions.lb_replace import finish_interrupted, replace_lb, settle
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import lb_request
-from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.actions.validate import validate_config
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.errors import ActionFailed
@@ -21,6 +20,7 @@ from lbtui.core.haproxy.config import (
     config_hash,
     render_config,
 )
+from lbtui.core.haproxy.config_text import redact
 from lbtui.core.haproxy.credentials import resolve_stats_credentials
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
 from lbtui.core.topology.model import Topology, Vip
@@ -37,19 +37,24 @@ class RenderedConfig:
 
     text: str
     hash: str
+    """Of the text with the stats password masked: it is shown as a label."""
 
 
 def render_vip(topology: Topology, vip: Vip) -> RenderedConfig:
     """Resolve the stats credentials and render the VIP's configuration."""
     credentials = resolve_stats_credentials(topology, vip)
     text = render_config(topology, vip, credentials)
-    return RenderedConfig(text, config_hash(text))
+    return RenderedConfig(text, config_hash(redact(text)))
 
 
-def running_config_hash(hosts: DockerGateway, vip: Vip) -> str | None:
-    """The hash of the configuration file inside the VIP's container, if there is one."""
+def running_config_matches(hosts: DockerGateway, vip: Vip, rendered: RenderedConfig) -> bool:
+    """True when the file inside the VIP's container is exactly the rendered one.
+
+    The whole text is compared, password included (the label's hash masks it, so a
+    changed password would not show there).
+    """
     data = hosts.read_file(vip.host, vip.container, CONFIG_PATH)
-    return hashlib.sha256(data).hexdigest() if data is not None else None
+    return data == rendered.text.encode()
 
 
 def plan_lb(hosts: DockerGateway, topology: Topology, vip: Vip, rendered: RenderedConfig) -> Change:
@@ -59,7 +64,7 @@ def plan_lb(hosts: DockerGateway, topology: Topology, vip: Vip, rendered: Render
     change = container_change("lb", topology, vip.host, wanted, found)
     if change.verdict not in (Verdict.KEEP, Verdict.START):
         return change
-    if running_config_hash(hosts, vip) == rendered.hash:
+    if running_config_matches(hosts, vip, rendered):
         return change
     if change.verdict is Verdict.START:
         return Change(
@@ -108,7 +113,7 @@ def deploy_lbs(
     hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
 ) -> list[Change]:
     """Deploy every VIP's LB."""
-    hosts.require_reachable(hosts_for(topology, "lb"))
+    hosts.require_reachable(hosts_for(topology, Step.LB))
     return [deploy_lb(hosts, topology, vip, report) for vip in topology.vips.values()]
 
 

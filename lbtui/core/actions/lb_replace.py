@@ -27,7 +27,7 @@ from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.docker.snapshots import ContainerSnapshot
 from lbtui.core.errors import ActionFailed, LbtuiError
-from lbtui.core.topology.model import LABEL_TOPOLOGY, Topology, Vip
+from lbtui.core.topology.model import Topology, Vip
 
 #: Suffixes of the temporary names while a replacement is under way.
 NEXT_SUFFIX = "-lbtui-next"
@@ -53,7 +53,7 @@ def finish_interrupted(hosts: DockerGateway, topology: Topology, vip: Vip) -> st
         leftover = hosts.find_container(vip.host, name)
         if leftover is None:
             continue
-        if leftover.labels.get(LABEL_TOPOLOGY) != topology.name:
+        if not topology.owns(leftover.labels):
             raise ActionFailed(
                 f"a container named {name} on {vip.host} was not created by lbtui for "
                 f"topology {topology.name}; remove or rename it"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 from lbtui.core.actions.scope import hosts_for, network_homes, swarm_manager, swarm_members
-from lbtui.core.actions.steps import Change, Verdict, carry_out
+from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.docker.parse import SwarmState
 from lbtui.core.docker.snapshots import NetworkSnapshot
 from lbtui.core.errors import ActionFailed, BadInput
 from lbtui.core.progress import Reporter, ignore_progress
-from lbtui.core.topology.model import LABEL_TOPOLOGY, Network, Topology
+from lbtui.core.topology.model import LABEL_SWARM_MEMBER, Network, Topology
+
+#: How long a freshly joined node may take to appear in its manager's node list.
+MEMBERSHIP_RECORD_DEADLINE_S = 15.0
 
 
 def _address(hosts: DockerGateway, name: str) -> str:
@@ -100,7 +104,7 @@ def _network_change(
         return Change("network", network.name, home, Verdict.KEEP, "exists as specified")
     what = "; ".join(differences)
     attached = _attached(hosts, topology, network)
-    if found.labels.get(LABEL_TOPOLOGY) != topology.name:
+    if not topology.owns(found.labels):
         raise ActionFailed(
             f"network {network.name} on {home} was not created by lbtui for {topology.name} "
             f"and differs from the topology ({what}); remove or rename it"
@@ -115,7 +119,7 @@ def _network_change(
 
 def _attached(hosts: DockerGateway, topology: Topology, network: Network) -> list[str]:
     names: list[str] = []
-    for host in sorted(hosts_for(topology, "overlay")):
+    for host in sorted(hosts_for(topology, Step.OVERLAY)):
         found = hosts.find_network(host, network.name)
         if found is not None:
             names += [f"{member.network} on {host}" for member in found.members]
@@ -126,7 +130,7 @@ def create_overlay(
     hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
 ) -> list[Change]:
     """Ensure swarm mode where needed, then every network of the topology."""
-    hosts.require_reachable(hosts_for(topology, "overlay"))
+    hosts.require_reachable(hosts_for(topology, Step.OVERLAY))
     done = []
     for change in plan_swarm(hosts, topology):
         done.append(carry_out(change, report, partial(_swarm, hosts, topology, change)))
@@ -138,13 +142,30 @@ def create_overlay(
 
 def _swarm(hosts: DockerGateway, topology: Topology, change: Change) -> str:
     address = _address(hosts, change.host)
+    manager = swarm_manager(topology)
     if change.verdict is Verdict.INIT:
         hosts.swarm_init(change.host, address)
+        _record_membership(hosts, topology, manager, change.host)
         return f"swarm manager advertising {address}"
-    manager = swarm_manager(topology)
     token = hosts.swarm_worker_token(manager)
     hosts.swarm_join(change.host, _address(hosts, manager), token, address)
+    _record_membership(hosts, topology, manager, change.host)
     return f"joined as a worker advertising {address}"
+
+
+def _record_membership(hosts: DockerGateway, topology: Topology, manager: str, host: str) -> None:
+    """Label the node lbtui just put in the swarm, in the swarm itself (read by teardown)."""
+    node_id = hosts.swarm_state(host).node_id
+    deadline = time.monotonic() + MEMBERSHIP_RECORD_DEADLINE_S
+    while True:
+        try:
+            hosts.label_swarm_node(manager, node_id, {LABEL_SWARM_MEMBER: topology.id})
+            return
+        except ActionFailed:
+            # A node that has just joined can take a moment to show in the manager's list.
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(0.5)
 
 
 def _network(hosts: DockerGateway, topology: Topology, change: Change, network: Network) -> str:

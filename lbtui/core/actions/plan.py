@@ -16,7 +16,7 @@ from lbtui.core.topology.model import Topology
 def plan(hosts: DockerGateway, topology: Topology) -> list[Change]:
     """Every resource apply manages, with its verdict (keep, create, replace, ...) and reason."""
     check_inputs(topology)
-    hosts.require_reachable(hosts_for(topology, "plan"))
+    hosts.require_reachable(hosts_for(topology))
     render_all(topology)
     lb_changes = plan_lbs(hosts, topology)
     return [

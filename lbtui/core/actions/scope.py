@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from lbtui.core.actions.steps import Step
 from lbtui.core.errors import BadInput
 from lbtui.core.topology.model import Network, Topology
-
-STEPS = ("overlay", "backends", "lb", "bridge")
 
 
 def users_of(topology: Topology, network: str) -> list[str]:
@@ -45,24 +46,29 @@ def network_homes(topology: Topology, network: Network) -> list[str]:
     return users_of(topology, network.name)
 
 
-def hosts_for(topology: Topology, step: str) -> set[str]:
-    """Every host a step (or `apply`, `plan`, `teardown`) needs to reach."""
-    if step == "overlay":
-        hosts = set(swarm_members(topology))
-        for network in topology.networks.values():
-            hosts.update(network_homes(topology, network))
-        return hosts
-    if step == "backends":
-        return {b.host for b in topology.backends.values()}
-    if step == "lb":
-        hosts = {v.host for v in topology.vips.values()}
-        for vip in topology.vips.values():
-            hosts.update(topology.backends[m.backend].host for m in vip.servers)
-        return hosts
-    if step == "bridge":
-        return {v.host for v in topology.vips.values() if v.connect_bridge}
-    if step in ("apply", "plan"):
-        return set().union(*(hosts_for(topology, s) for s in STEPS))
-    if step == "teardown":
-        return set(topology.hosts)
-    raise BadInput(f"unknown step {step!r}; choose one of {', '.join(STEPS)}")
+def _overlay_hosts(topology: Topology) -> set[str]:
+    hosts = set(swarm_members(topology))
+    for network in topology.networks.values():
+        hosts.update(network_homes(topology, network))
+    return hosts
+
+
+def _lb_hosts(topology: Topology) -> set[str]:
+    hosts = {v.host for v in topology.vips.values()}
+    for vip in topology.vips.values():
+        hosts.update(topology.backends[m.backend].host for m in vip.servers)
+    return hosts
+
+
+_STEP_HOSTS: dict[Step, Callable[[Topology], set[str]]] = {
+    Step.OVERLAY: _overlay_hosts,
+    Step.BACKENDS: lambda topology: {b.host for b in topology.backends.values()},
+    Step.LB: _lb_hosts,
+    Step.BRIDGE: lambda topology: {v.host for v in topology.vips.values() if v.connect_bridge},
+}
+
+
+def hosts_for(topology: Topology, *steps: Step | str) -> set[str]:
+    """Every host the steps need to reach; every step of apply when none is named."""
+    chosen = [Step.parse(step) for step in steps] if steps else list(Step)
+    return set().union(*(_STEP_HOSTS[step](topology) for step in chosen))

@@ -30,6 +30,13 @@ LB_STOP_SIGNAL = "SIGUSR1"
 
 Spec = dict[str, object]
 
+#: In an LB's spec: its config-hash label is a hash of the config with the stats password
+#: masked. An LB created before lacks it, so it differs from the spec and is recreated
+#: once: a label cannot be changed in place, and a hash of the full text would let a weak
+#: password be guessed offline by anyone who can `docker inspect`.
+CONFIG_HASH_LABEL = "config_hash_label"
+PASSWORD_MASKED = "password-masked"
+
 
 def _spec(request: ContainerRequest) -> Spec:
     return {
@@ -43,8 +50,10 @@ def _spec(request: ContainerRequest) -> Spec:
     }
 
 
-def _with_spec_labels(request: ContainerRequest, labels: Mapping[str, str]) -> ContainerRequest:
-    text = json.dumps(_spec(request), sort_keys=True, separators=(",", ":"))
+def _with_spec_labels(
+    request: ContainerRequest, labels: Mapping[str, str], extra: Spec | None = None
+) -> ContainerRequest:
+    text = json.dumps({**_spec(request), **(extra or {})}, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return ContainerRequest(
         name=request.name,
@@ -77,7 +86,10 @@ def backend_request(topology: Topology, backend: Backend) -> ContainerRequest:
 
 
 def lb_request(topology: Topology, vip: Vip, config_hash: str) -> ContainerRequest:
-    """The LB container of a VIP, publishing `publish` -> its frontend port."""
+    """The LB container of a VIP, publishing `publish` -> its frontend port.
+
+    `config_hash` is of the config with the password masked (`lb.render_vip`).
+    """
     request = ContainerRequest(
         name=vip.container,
         image=vip.image,
@@ -89,7 +101,7 @@ def lb_request(topology: Topology, vip: Vip, config_hash: str) -> ContainerReque
         stop_signal=LB_STOP_SIGNAL,
     )
     labels = topology.labels("lb", {LABEL_VIP: vip.name, LABEL_CONFIG_HASH: config_hash})
-    return _with_spec_labels(request, labels)
+    return _with_spec_labels(request, labels, {CONFIG_HASH_LABEL: PASSWORD_MASKED})
 
 
 def spec_differences(labels: Mapping[str, str], wanted: ContainerRequest) -> list[str]:
@@ -101,7 +113,7 @@ def spec_differences(labels: Mapping[str, str], wanted: ContainerRequest) -> lis
         old = json.loads(stored)
     except json.JSONDecodeError:
         return ["its lbtui spec label is unreadable"]
-    new = _spec(wanted)
+    new = _wanted_spec(wanted)
     if not isinstance(old, dict):
         return ["its lbtui spec label is unreadable"]
     return [
@@ -109,6 +121,18 @@ def spec_differences(labels: Mapping[str, str], wanted: ContainerRequest) -> lis
         for key in new
         if old.get(key) != new[key]
     ]
+
+
+def _wanted_spec(wanted: ContainerRequest) -> Spec:
+    """The request's spec in field order, plus the extra keys its spec label holds."""
+    spec = _spec(wanted)
+    try:
+        stored = json.loads(wanted.labels.get(LABEL_SPEC, ""))
+    except json.JSONDecodeError:
+        return spec
+    if isinstance(stored, dict):
+        spec.update({key: value for key, value in stored.items() if key not in spec})
+    return spec
 
 
 def _show(value: object) -> str:

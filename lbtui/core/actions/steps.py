@@ -6,7 +6,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lbtui.core.errors import BadInput
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
+
+
+class Step(StrEnum):
+    """The steps of apply, in the order apply runs them (CLI `--step`, dashboard keys)."""
+
+    OVERLAY = "overlay"
+    BACKENDS = "backends"
+    LB = "lb"
+    BRIDGE = "bridge"
+
+    @classmethod
+    def parse(cls, name: str) -> Step:
+        """The step called `name`; BadInput naming the choices otherwise."""
+        try:
+            return cls(name)
+        except ValueError:
+            choices = ", ".join(cls)
+            raise BadInput(f"unknown step {name!r}; choose one of {choices}") from None
 
 
 class Verdict(StrEnum):

@@ -1,16 +1,30 @@
-"""Teardown: remove exactly what carries this topology's label (containers, then networks)."""
+"""Teardown: remove exactly what this topology owns (containers, then networks).
+
+A resource is the topology's when it carries both its name and its id label
+(`Topology.owns`); one with the same name but another id belongs to another
+file and is left alone, said so in the progress. `leave_swarm` leaves only the
+nodes lbtui put in a swarm for this topology, as recorded in the swarm's own
+node labels when it did so.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from functools import partial
 
-from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.docker.parse import SwarmState
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter, ignore_progress
-from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology
+from lbtui.core.topology.model import (
+    LABEL_ROLE,
+    LABEL_SWARM_MEMBER,
+    LABEL_TOPOLOGY,
+    LABEL_TOPOLOGY_ID,
+    Topology,
+)
 
 #: A network can stay "in use" for a moment after its last container went away.
 NETWORK_REMOVE_DEADLINE_S = 15.0
@@ -23,29 +37,45 @@ def teardown(
     leave_swarm: bool = False,
 ) -> list[Change]:
     """Remove the topology's labelled containers and networks; optionally leave the swarm."""
-    names = sorted(hosts_for(topology, "teardown"))
+    names = sorted(topology.hosts)
     hosts.require_reachable(names)
-    ours = {LABEL_TOPOLOGY: topology.name}
+    same_name = {LABEL_TOPOLOGY: topology.name}
     done: list[Change] = []
     for host in names:
-        for container in hosts.list_containers(host, ours):
+        for container in hosts.list_containers(host, same_name):
             role = container.labels.get(LABEL_ROLE, "container")
-            change = Change("teardown", container.name, host, Verdict.REMOVE, role)
+            change = _scoped(topology, container.name, host, container.labels, role)
             done.append(carry_out(change, report, partial(_remove_container, hosts, change)))
     removed: set[str] = set()
     for host in _managers_last(hosts, names):
-        for network in hosts.list_networks(host, ours):
+        for network in hosts.list_networks(host, same_name):
             if network.id in removed or (network.scope == "swarm" and not _is_manager(hosts, host)):
                 continue
             removed.add(network.id)
-            change = Change("teardown", network.name, host, Verdict.REMOVE, "network")
+            change = _scoped(topology, network.name, host, network.labels, "network")
+            if not change.changes:
+                done.append(carry_out(change, report, lambda: None))
+                continue
             # A swarm network's copies on workers go away a moment after the manager's.
             copies = [h for h in names if h != host] if network.scope == "swarm" else []
             remove = partial(_remove_network, hosts, host, network.id, copies)
             done.append(carry_out(change, report, remove))
     if leave_swarm:
-        done += _leave_swarm(hosts, names, report)
+        done += _leave_swarm(hosts, topology, names, report)
     return done
+
+
+def _scoped(
+    topology: Topology, target: str, host: str, labels: Mapping[str, str], role: str
+) -> Change:
+    """REMOVE when the topology owns the resource, else KEEP saying whose it is."""
+    if not topology.owns(labels):
+        other = labels.get(LABEL_TOPOLOGY_ID, "?")
+        reason = f"belongs to another file named {topology.name} (id {other}): left alone"
+        return Change("teardown", target, host, Verdict.KEEP, reason)
+    if LABEL_TOPOLOGY_ID not in labels:
+        role += " (made before topology ids; taken as this topology's by its name)"
+    return Change("teardown", target, host, Verdict.REMOVE, role)
 
 
 def _is_manager(hosts: DockerGateway, host: str) -> bool:
@@ -82,15 +112,49 @@ def _remove_network(hosts: DockerGateway, host: str, network_id: str, copies: li
     return "removed"
 
 
-def _leave_swarm(hosts: DockerGateway, names: list[str], report: Reporter) -> list[Change]:
-    done = []
-    for host in _managers_last(hosts, names):
-        state = hosts.swarm_state(host)
-        verdict = Verdict.LEAVE if state.state != "inactive" else Verdict.KEEP
-        reason = ("manager" if state.is_manager else "worker") if state.active else "not in a swarm"
-        change = Change("swarm", "leave", host, verdict, reason)
-        done.append(carry_out(change, report, partial(_leave, hosts, host)))
-    return done
+def _leave_swarm(
+    hosts: DockerGateway, topology: Topology, names: list[str], report: Reporter
+) -> list[Change]:
+    states = {host: hosts.swarm_state(host) for host in names}
+    # Decide every host before any leaves: a worker's record is read from a manager.
+    changes = [
+        _leave_change(hosts, topology, host, states) for host in _managers_last(hosts, names)
+    ]
+    return [carry_out(c, report, partial(_leave, hosts, c.host)) for c in changes]
+
+
+def _leave_change(
+    hosts: DockerGateway, topology: Topology, host: str, states: Mapping[str, SwarmState]
+) -> Change:
+    state = states[host]
+    if state.state == "inactive":
+        return Change("swarm", "leave", host, Verdict.KEEP, "not in a swarm")
+    role = "manager" if state.is_manager else "worker"
+    reader = _manager_for(host, state, states)
+    if reader is None:
+        reason = (
+            f"{role} of a swarm none of whose managers is a host of this topology: lbtui "
+            "cannot read whether it put this node there, so it is left alone"
+        )
+        return Change("swarm", "leave", host, Verdict.KEEP, reason)
+    recorded = hosts.swarm_node_labels(reader, state.node_id).get(LABEL_SWARM_MEMBER)
+    if recorded == topology.id:
+        return Change("swarm", "leave", host, Verdict.LEAVE, f"{role}; lbtui put it in the swarm")
+    if recorded is None:
+        reason = f"{role} of a swarm lbtui did not initialise or join it to: left alone"
+    else:
+        reason = f"{role} put in the swarm for another topology (id {recorded}): left alone"
+    return Change("swarm", "leave", host, Verdict.KEEP, reason)
+
+
+def _manager_for(host: str, state: SwarmState, states: Mapping[str, SwarmState]) -> str | None:
+    """A host of the topology that manages `host`'s swarm (itself when it is a manager)."""
+    if state.is_manager:
+        return host
+    for other, other_state in states.items():
+        if other_state.is_manager and other_state.node_id in state.remote_managers:
+            return other
+    return None
 
 
 def _leave(hosts: DockerGateway, host: str) -> str:

@@ -46,6 +46,14 @@ class DockerGateway(Protocol):
         """Leave the swarm."""
         ...
 
+    def swarm_node_labels(self, name: str, node_id: str) -> dict[str, str]:
+        """A swarm node's labels, read from manager `name`."""
+        ...
+
+    def label_swarm_node(self, name: str, node_id: str, labels: Mapping[str, str]) -> None:
+        """Add labels to a swarm node, through manager `name`."""
+        ...
+
     def find_container(self, name: str, container: str) -> ContainerSnapshot | None:
         """The container of exactly that name, if any."""
         ...

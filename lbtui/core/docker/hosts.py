@@ -279,6 +279,21 @@ class DockerHosts:
         with self._calls(name, "leave the swarm"):
             self.client(name).api.leave_swarm(force=True)
 
+    def swarm_node_labels(self, name: str, node_id: str) -> dict[str, str]:
+        """A swarm node's labels, read from manager `name`."""
+        with self._calls(name, f"inspect swarm node {node_id[:12]}"):
+            node = self.client(name).api.inspect_node(node_id)
+        return {str(k): str(v) for k, v in ((node.get("Spec") or {}).get("Labels") or {}).items()}
+
+    def label_swarm_node(self, name: str, node_id: str, labels: Mapping[str, str]) -> None:
+        """Add labels to a swarm node, through manager `name` (its other labels stay)."""
+        with self._calls(name, f"label swarm node {node_id[:12]}"):
+            api = self.client(name).api
+            node = api.inspect_node(node_id)
+            spec = dict(node["Spec"])
+            spec["Labels"] = {**(spec.get("Labels") or {}), **labels}
+            api.update_node(node_id, node["Version"]["Index"], spec)
+
     def create_network(self, name: str, network: Network, labels: Mapping[str, str]) -> str:
         """Create the network with the topology's flags; its ID."""
         ipam = None

@@ -1,5 +1,7 @@
 """Stats-page credentials of a VIP: from the environment, else generated once and stored 0600.
 
+A stored password file must belong to the user running lbtui and be readable by
+nobody else (mode 0600 or narrower); otherwise it is refused, never silently fixed.
 The password never lives in the topology file and is never printed or logged:
 `StatsCredentials` hides it from `repr()`, and errors name the variable or the
 file, never the value.
@@ -166,10 +168,8 @@ def _read_password(path: Path) -> str | None:
         raise RuntimeFailure(f"cannot read the stats password file {path}: {exc.strerror}") from exc
     if not stat.S_ISREG(info.st_mode):
         raise RuntimeFailure(f"the stats password file {path} is not a regular file; remove it")
+    _check_private(path, info)
     try:
-        if info.st_mode & 0o077:
-            # Never leave a secret readable by others, even if someone loosened it.
-            path.chmod(0o600)
         text = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise RuntimeFailure(f"cannot read the stats password file {path}: {exc}") from exc
@@ -177,6 +177,22 @@ def _read_password(path: Path) -> str | None:
         raise RuntimeFailure(f"the stats password file {path} is empty; remove it to generate one")
     _check_password(text, f"file {path}")
     return text
+
+
+def _check_private(path: Path, info: os.stat_result) -> None:
+    """Refuse a password file someone else owns, or that others may read or write."""
+    if info.st_uid != os.geteuid():
+        raise RuntimeFailure(
+            f"the stats password file {path} belongs to uid {info.st_uid}, not to you "
+            f"(uid {os.geteuid()}): lbtui does not use a password someone else controls. "
+            "Remove the file (a new password is generated) or give it to your user"
+        )
+    if info.st_mode & 0o077:
+        raise RuntimeFailure(
+            f"the stats password file {path} has mode {stat.S_IMODE(info.st_mode):04o}: other "
+            f"users can read it. Run `chmod 600 {path}`, and remove the file to get a new "
+            "password if someone may have read it"
+        )
 
 
 def _make_private_dirs(directory: Path) -> None:

@@ -7,6 +7,10 @@ a fresh connection (a pooled one could still be held by the old worker):
 - the stats CSV says whether each server is UP and has been checked;
 - `GET /` says whether the frontend answers.
 
+Once the new worker is known (`pin_worker`), the stats come from the runtime API
+instead (`worker_stats.py`): each answer names its worker, and answers from any
+other worker (the old one, still listening for a moment) are counted and ignored.
+
 A health check that fails in the new worker ends the wait at once: its counters start
 at zero, so a `chkfail` with a failed last check is the new configuration's doing, and
 waiting for the server to be marked DOWN would let clients see it first. (Right after
@@ -18,13 +22,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import httpx
 
+from lbtui.core.errors import ActionFailed
 from lbtui.core.haproxy.credentials import StatsCredentials
 from lbtui.core.haproxy.stats import StatsClient, StatsUnavailable, VipStats, vip_stats_url
+from lbtui.core.redeploy.worker_stats import SHOW_INFO_AND_STAT, parse_worker_answer
 from lbtui.core.topology.model import Topology, Vip
 from lbtui.core.topology.select import vip_url
 
@@ -58,8 +64,16 @@ class VipProbe:
         credentials: StatsCredentials,
         timeout_s: float = 1.0,
         transport: httpx.BaseTransport | None = None,
+        runtime: Callable[[str], str] | None = None,
     ) -> None:
+        """`runtime` sends one command line to the LB's runtime API and returns the answer."""
         self.vip = vip
+        self._runtime = runtime
+        self._pinned: int | None = None
+        self.last_pid: int | None = None
+        """The worker pid the stats page named last."""
+        self.ignored: dict[int, int] = {}
+        """Answers ignored because another worker than the pinned one gave them, by pid."""
         self._credentials = credentials
         self._stats_url = vip_stats_url(topology, vip)
         self._front_url = vip_url(topology, vip)
@@ -86,12 +100,43 @@ class VipProbe:
         except httpx.HTTPError:
             return None
         match = _PID.search(response.content) if response.status_code == 200 else None
-        return int(match.group(1)) if match else None
+        self.last_pid = int(match.group(1)) if match else None
+        return self.last_pid
+
+    def pin_worker(self, pid: int | None) -> None:
+        """From now on take stats only from worker `pid` (needs `runtime`; None: any worker)."""
+        self._pinned = pid
+
+    @property
+    def pinned(self) -> bool:
+        """True when stats come only from the pinned worker."""
+        return self._pinned is not None and self._runtime is not None
 
     def stats(self) -> VipStats:
-        """One stats snapshot of the VIP (raises StatsUnavailable)."""
-        return self._stats.fetch(
-            self._stats_url, self._credentials, self.vip.frontend_name, self.vip.haproxy_backend
+        """One stats snapshot of the VIP (raises StatsUnavailable), from the pinned worker."""
+        if self._runtime is None or self._pinned is None:
+            return self._stats.fetch(
+                self._stats_url, self._credentials, self.vip.frontend_name, self.vip.haproxy_backend
+            )
+        source = f"the runtime API of {self.vip.container}"
+        try:
+            text = self._runtime(SHOW_INFO_AND_STAT)
+        except ActionFailed as error:
+            # The socket may be briefly absent while workers change: the gate asks again.
+            # A host that stops answering (HostUnreachable) is not this: it leaves.
+            raise StatsUnavailable(source, str(error)) from error
+        answer = parse_worker_answer(text, source)
+        if answer.pid != self._pinned:
+            self.ignored[answer.pid] = self.ignored.get(answer.pid, 0) + 1
+            raise StatsUnavailable(
+                source, f"answered by worker {answer.pid}, not the new worker {self._pinned}"
+            )
+        return VipStats.from_rows(
+            answer.rows,
+            time.time(),
+            time.monotonic(),
+            self.vip.frontend_name,
+            self.vip.haproxy_backend,
         )
 
     def front_answers(self) -> str | None:

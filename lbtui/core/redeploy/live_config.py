@@ -1,18 +1,24 @@
-"""Swapping the config inside a running LB, in one `docker exec` each way.
+"""Swapping the config inside a running LB: the file by `put_archive`, then one `docker exec`.
 
-`check_and_reload` stages the new file next to the live one, `haproxy -c`s it there
-(Docker's DNS resolves the servers there), and only if it is valid: saves
-`show servers state` (drain, disable and weight survive the reload), keeps the live
-file as `.last-good`, moves the new one into place and SIGUSR2s the master (PID 1,
-`-W`). A rejected file never replaces the live one. `restore_last_good` undoes it.
+`check_and_reload` copies the new file next to the live one under a name of its own
+(`haproxy.cfg.lbtui-new.<token>`, mode 0600: it holds the stats password), then one
+exec `haproxy -c`s it there (Docker's DNS resolves the servers there), and only if it
+is valid: saves `show servers state` (drain, disable and weight survive the reload),
+keeps the live file as `.last-good`, moves the new one into place and SIGUSR2s the
+master (PID 1, `-W`). A rejected file never replaces the live one. `restore_last_good`
+undoes it. The config text never appears in an exec's arguments: Docker keeps those
+in its events and exec records.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import time
+from dataclasses import dataclass
 
 from lbtui.core.control.channel import CLIENT_FUNCTION, COMMAND_TIMEOUT_S, endpoints_of
+from lbtui.core.docker.archive import put_private_files
 from lbtui.core.docker.exec import ExecGateway, ExecResult, exec_in
 from lbtui.core.errors import ActionFailed, ConfigRejected
 from lbtui.core.haproxy.check import CheckResult, parse_check_output
@@ -27,31 +33,54 @@ RESOLVE_TIMEOUT_S = 15.0
 STAGED_SUFFIX = ".lbtui-new"
 LAST_GOOD_SUFFIX = ".last-good"
 
-# $1 new config, $2 live path, $3 state file, $4 unix socket, $5 tcp port, $6 timeout,
-# $7 backend, $8 ERE of state lines to drop (servers whose address changes; may be empty).
+
+@dataclass(frozen=True)
+class Staging:
+    """The names one redeploy uses inside the LB: two redeploys never share a file."""
+
+    token: str
+
+    @classmethod
+    def new(cls) -> Staging:
+        """A fresh token (random: a concurrent redeploy on another machine picks its own)."""
+        return cls(secrets.token_hex(6))
+
+    @property
+    def staged_path(self) -> str:
+        """Where the new config waits to be checked and installed."""
+        return f"{CONFIG_PATH}{STAGED_SUFFIX}.{self.token}"
+
+
+# $1 staged file (already copied in, 0600), $2 live path, $3 state file, $4 unix socket,
+# $5 tcp port, $6 timeout, $7 backend, $8 ERE of state lines to drop (servers whose address
+# changes; may be empty), $9 this redeploy's token (its temporary files are its own).
 _RELOAD_SCRIPT = (
     CLIENT_FUNCTION
     + r"""
-new=$1; live=$2; staged="$2"""
-    + STAGED_SUFFIX
-    + r""""; state=$3; drop=$8
-printf '%s' "$new" > "$staged" || { echo "@@stage-failed"; exit 10; }
+staged=$1; live=$2; state=$3; drop=$8; tmp="$3.$9"
+[ -f "$staged" ] || { echo "@@stage-missing"; exit 10; }
+# The master (PID 1) re-reads the file on reload as its own user: root in lbtui's lab
+# image, haproxy in the official one. 0600 owned by that user: nobody else reads it.
+uid=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/1/status)
+gid=$(sed -n 's/^Gid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/1/status)
+chown "${uid:-0}:${gid:-0}" "$staged" && chmod 600 "$staged" \
+  || { rm -f "$staged"; echo "@@stage-failed"; exit 10; }
 out=$(haproxy -c -f "$staged" 2>&1); rc=$?
 printf '%s\n' "$out"
 if [ "$rc" -ne 0 ]; then rm -f "$staged"; echo "@@rejected $rc"; exit 11; fi
-if lbtui_runtime "show servers state $7" "$4" "$5" "$6" > "$state.tmp" 2>/dev/null \
-   && head -n 1 "$state.tmp" | grep -q '^1$'; then
+if lbtui_runtime "show servers state $7" "$4" "$5" "$6" > "$tmp.tmp" 2>/dev/null \
+   && head -n 1 "$tmp.tmp" | grep -q '^1$'; then
   if [ -n "$drop" ]; then
-    grep -v -E "$drop" "$state.tmp" > "$state.kept"; mv "$state.kept" "$state.tmp"
+    grep -v -E "$drop" "$tmp.tmp" > "$tmp.kept"; mv "$tmp.kept" "$tmp.tmp"
   fi
-  mv "$state.tmp" "$state"; echo "@@state-saved"; sed 's/^/@@state /' "$state"
+  mv "$tmp.tmp" "$state"; echo "@@state-saved"; sed 's/^/@@state /' "$state"
 else
-  rm -f "$state.tmp"; printf '1\n' > "$state"; echo "@@state-lost"
+  rm -f "$tmp.tmp"; printf '1\n' > "$state"; echo "@@state-lost"
 fi
-if [ -f "$live" ]; then cp "$live" "$live"""
+if [ -f "$live" ]; then cp -p "$live" "$live"""
     + LAST_GOOD_SUFFIX
     + r""""; fi
-mv "$staged" "$live" || { echo "@@install-failed"; exit 12; }
+mv "$staged" "$live" || { rm -f "$staged"; echo "@@install-failed"; exit 12; }
 kill -USR2 1 || { echo "@@signal-failed"; exit 13; }
 echo "@@reloaded"
 """
@@ -72,9 +101,10 @@ _UNRESOLVED = re.compile(r"could not resolve address|not resolve|unable to find"
 
 
 def check_and_reload(
-    plan: RedeployPlan, gateway: ExecGateway, report: Reporter
+    plan: RedeployPlan, gateway: ExecGateway, report: Reporter, staging: Staging
 ) -> tuple[CheckResult, str | None]:
-    """Run the in-container script (retrying while new servers do not resolve yet).
+    """Copy the new file in, then run the in-container script (retrying while new servers
+    do not resolve yet).
 
     Returns HAProxy's verdict and the saved server state (None when it could not be saved).
     """
@@ -83,6 +113,9 @@ def check_and_reload(
     state_file = plan.new_model.global_settings.server_state_file
     deadline = time.monotonic() + RESOLVE_TIMEOUT_S
     while True:
+        # The script removes the staged file whenever it does not install it: copy it anew.
+        staged = {staging.staged_path: plan.new_config.encode()}
+        put_private_files(gateway, vip.host, vip.container, staged)
         result = exec_in(
             gateway,
             vip.host,
@@ -92,7 +125,7 @@ def check_and_reload(
                 "-c",
                 _RELOAD_SCRIPT,
                 "lbtui-reload",
-                plan.new_config,
+                staging.staged_path,
                 CONFIG_PATH,
                 state_file or DEFAULT_OPTIONS.server_state_file,
                 endpoints.unix_path or "",
@@ -100,6 +133,7 @@ def check_and_reload(
                 str(COMMAND_TIMEOUT_S),
                 vip.haproxy_backend,
                 stale_state_pattern(plan),
+                staging.token,
             ],
             # The live file belongs to root in the official image, whose user is haproxy.
             user="0",
@@ -168,3 +202,8 @@ def restore_last_good(gateway: ExecGateway, vip: Vip, reload: bool) -> ExecResul
         else ["cp", CONFIG_PATH + LAST_GOOD_SUFFIX, CONFIG_PATH]
     )
     return exec_in(gateway, vip.host, vip.container, command, user="0")
+
+
+def remove_staged(gateway: ExecGateway, vip: Vip, staging: Staging) -> None:
+    """Remove this redeploy's staged file if it is still there (after a lost connection)."""
+    exec_in(gateway, vip.host, vip.container, ["rm", "-f", staging.staged_path], user="0")

@@ -6,6 +6,7 @@ HAProxy rendering, the dashboard) reads them and never sees YAML.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,11 @@ NetworkDriver = Literal["overlay", "bridge"]
 #: Label keys put on every resource lbtui creates, so that teardown and plan
 #: find exactly what belongs to a topology and nothing else.
 LABEL_TOPOLOGY = "lbtui.topology"
+#: Which file (or explicit `id:`) the resource belongs to: two files may share a name.
+LABEL_TOPOLOGY_ID = "lbtui.topology-id"
+#: Swarm node label, set through a manager when lbtui initialised or joined that node;
+#: its value is the topology id. `teardown --leave-swarm` leaves only such nodes.
+LABEL_SWARM_MEMBER = "lbtui.swarm-member"
 LABEL_ROLE = "lbtui.role"  # "backend", "lb" or "network"
 LABEL_VIP = "lbtui.vip"
 LABEL_CONFIG_HASH = "lbtui.config-hash"
@@ -154,6 +160,8 @@ class Topology:
     vips: dict[str, Vip]
     swarm: Swarm | None = None
     source: Path | None = None
+    id: str = ""
+    """The topology's identity on the engines: its `id:` key, else `default_topology_id`."""
     places: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     """Line and column of each field in the file, by dotted path (`vips.web.balance`), so that
     problems found after reading (rendering, credentials) point at the right place."""
@@ -170,6 +178,26 @@ class Topology:
 
     def labels(self, role: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The labels of a resource this topology owns."""
-        labels = {LABEL_TOPOLOGY: self.name, LABEL_ROLE: role}
+        labels = {LABEL_TOPOLOGY: self.name, LABEL_TOPOLOGY_ID: self.id, LABEL_ROLE: role}
         labels.update(extra or {})
         return labels
+
+    def owns(self, labels: Mapping[str, str]) -> bool:
+        """True when resource labels are this topology's: its name and its id.
+
+        A resource with the name but no id label was made before topology ids
+        existed; it counts as this topology's, as it did then.
+        """
+        if labels.get(LABEL_TOPOLOGY) != self.name:
+            return False
+        return labels.get(LABEL_TOPOLOGY_ID, self.id) == self.id
+
+
+def default_topology_id(path: Path) -> str:
+    """The id of a topology without an `id:` key: a hash of its file's resolved absolute path.
+
+    The same file reached through another relative path or a symlink has the same
+    id; a copy or a moved file is another topology (give both `id:` to keep one).
+    """
+    digest = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()
+    return f"file-{digest[:16]}"

@@ -21,11 +21,11 @@ from lbtui.core.topology.model import (
 )
 from lbtui.core.topology.rules import check_topology
 from lbtui.core.topology.vips import VipReader
-from lbtui.core.topology.yaml_nodes import Reader, join, suggestion
+from lbtui.core.topology.yaml_nodes import Reader, flatten, join, suggestion
 
 T = TypeVar("T")
 
-TOP_KEYS = ("name", "hosts", "swarm", "networks", "backends", "vips")
+TOP_KEYS = ("name", "id", "hosts", "swarm", "networks", "backends", "vips")
 HOST_KEYS = ("url", "address", "tls", "insecure")
 TLS_KEYS = ("ca", "cert", "key")
 NETWORK_KEYS = ("driver", "internal", "attachable", "subnet")
@@ -48,6 +48,9 @@ class TopologyReader:
         if fields is None:
             return None
         name = self.r.need(fields, "name", "", lambda n, p: self.r.string(n, p, check.label_value))
+        topology_id = self.r.opt(
+            fields, "id", "", lambda n, p: self.r.string(n, p, check.label_value), ""
+        )
         hosts = self._section(fields, "hosts", self._host)
         host_names = self._declared(fields, "hosts")
         swarm = self._swarm(fields.get("swarm"), host_names)
@@ -63,7 +66,13 @@ class TopologyReader:
         if name is None:
             return None
         topology = Topology(
-            name=name, hosts=hosts, networks=networks, backends=backends, vips=vips, swarm=swarm
+            name=name,
+            hosts=hosts,
+            networks=networks,
+            backends=backends,
+            vips=vips,
+            swarm=swarm,
+            id=topology_id,
         )
         check_topology(topology, self.r, swarm_given="swarm" in fields)
         return topology
@@ -75,7 +84,7 @@ class TopologyReader:
             return set()
         if not isinstance(node, MappingNode):
             return None
-        return {str(key.value) for key, _ in node.value}
+        return {str(key.value) for key, _ in flatten(node)}
 
     def _section(
         self, fields: dict[str, Node], section: str, read: Callable[[str, Node, Node], T | None]

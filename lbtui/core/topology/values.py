@@ -130,6 +130,10 @@ def docker_url(value: str) -> str | None:
         port = parts.port
     except ValueError as error:
         return f"'{value}' is not a valid URL: {error}"
+    if parts.password is not None:
+        # Checked first so no message below ever echoes it.
+        instead = "an ssh key or agent" if scheme == "ssh" else "tls: {ca, cert, key}"
+        return f"a password in a host URL is refused (it would show in messages); use {instead}"
     if not parts.hostname:
         example = "tcp://host:2376" if scheme == "tcp" else "ssh://user@host"
         return f"'{value}' names no host, e.g. {example}"

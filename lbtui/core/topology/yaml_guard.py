@@ -94,6 +94,8 @@ def _syntax_problem(error: yaml.MarkedYAMLError, filename: str) -> Problem:
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     parts = [p for p in (error.context, error.problem) if p]
     message = "YAML syntax error: " + ", ".join(parts)
+    if error.problem is not None and "'\\t'" in error.problem:
+        message = "a tab character: YAML indents and separates with spaces only; use spaces"
     start = error.context_mark
     if start is not None and mark is not None and start.line != mark.line:
         message += f" (the construct began on line {start.line + 1})"

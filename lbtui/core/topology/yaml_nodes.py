@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -38,6 +38,7 @@ KNOWN_TAGS = {
 }
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
 _BOOL_WORDS = {"true": True, "false": False}
+_MAX_DIGITS = 18
 
 
 def describe(node: Node) -> str:
@@ -64,10 +65,90 @@ def short_tag(tag: str) -> str:
     return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
 
 
-def suggestion(word: str, choices: Sequence[str]) -> str:
+#: Up to this many choices, hints come from difflib's similarity ratio.
+FUZZY_MAX_CHOICES = 200
+#: Words longer than this get no hint (names are at most 63 characters).
+HINT_MAX_LENGTH = 64
+
+
+class Suggester:
+    """ "Did you mean" over one set of names, cheap even when a file declares thousands.
+
+    difflib compares the word with every choice, so a file with thousands of
+    names and thousands of typos would take minutes. Above FUZZY_MAX_CHOICES
+    names, hints come from an index of every name with one character deleted:
+    one lookup per character of the word finds the names one edit away (a
+    letter added, dropped, replaced, or two swapped).
+    """
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        """`choices` are the names a hint may propose."""
+        self.names = sorted(choices)
+        self.choices = [c for c in self.names if len(c) <= HINT_MAX_LENGTH]
+        self._index: dict[str, str] | None = None
+
+    def hint(self, word: str) -> str:
+        """A "; did you mean 'x'?" hint for a likely typo of a choice, or ''."""
+        if len(word) > HINT_MAX_LENGTH or not self.choices:
+            return ""
+        if len(self.choices) <= FUZZY_MAX_CHOICES:
+            close = difflib.get_close_matches(word, self.choices, n=1, cutoff=0.6)
+            return f"; did you mean '{close[0]}'?" if close else ""
+        if self._index is None:
+            self._index = {}
+            for choice in self.choices:
+                for variant in _one_deleted(choice):
+                    self._index.setdefault(variant, choice)
+        for variant in _one_deleted(word):
+            found = self._index.get(variant)
+            if found is not None and found != word:
+                return f"; did you mean '{found}'?"
+        return ""
+
+
+def _one_deleted(word: str) -> list[str]:
+    """The word itself, then the word with each one of its characters left out."""
+    return [word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]
+
+
+def suggestion(word: str, choices: Iterable[str]) -> str:
     """A "; did you mean 'x'?" hint for a likely typo, or ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return Suggester(choices).hint(word)
+
+
+def listing(names: Sequence[str], limit: int = 10) -> str:
+    """Names joined by commas, the first `limit` of them and a count of the rest."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def flatten(node: MappingNode, bad: list[Node] | None = None) -> list[tuple[Node, Node]]:
+    """A mapping's entries with merge keys (`<<: *anchor`) resolved; explicit keys win.
+
+    Merge sources that are not mappings are skipped and appended to `bad`.
+    """
+    explicit: list[tuple[Node, Node]] = []
+    merged: list[tuple[Node, Node]] = []
+    for key_node, value_node in node.value:
+        if key_node.tag != TAG_MERGE:
+            explicit.append((key_node, value_node))
+            continue
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for source in sources:
+            if isinstance(source, MappingNode):
+                merged.extend(flatten(source, bad))
+            elif bad is not None:
+                bad.append(source)
+    explicit_keys = {k.value for k, _ in explicit if isinstance(k, ScalarNode)}
+    kept: list[tuple[Node, Node]] = []
+    seen: set[str] = set()
+    for key_node, value_node in merged:
+        key = key_node.value if isinstance(key_node, ScalarNode) else None
+        if key is None or (key not in explicit_keys and key not in seen):
+            if key is not None:
+                seen.add(key)
+            kept.append((key_node, value_node))
+    return kept + explicit
 
 
 def join(path: str, key: str | int) -> str:
@@ -91,6 +172,7 @@ class Reader:
     problems: list[Problem] = field(default_factory=list)
     marks: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Line and column of each field read, by dotted path (for cross-field checks)."""
+    _suggesters: dict[int, tuple[set[str], Suggester]] = field(default_factory=dict)
 
     def report(self, where: Node | tuple[int, int], path: str, message: str) -> None:
         """Record a problem at a node or at a (line, column) place."""
@@ -142,9 +224,15 @@ class Reader:
         """Report a reference to an undeclared item; `known` None means "cannot tell"."""
         if known is None or value in known:
             return True
-        hint = suggestion(value, sorted(known))
-        declared = f"; declared: {', '.join(sorted(known))}" if known else f"; no {kind}s declared"
-        self.report(node, path, f"unknown {kind} '{value}'{hint or declared}")
+        # One suggester per set of names: its index is built once, not once per typo.
+        cached = self._suggesters.get(id(known))
+        if cached is None or cached[0] is not known:
+            cached = (known, Suggester(known))
+            self._suggesters[id(known)] = cached
+        hint = cached[1].hint(value)
+        if not hint:
+            hint = f"; declared: {listing(cached[1].names)}" if known else f"; no {kind}s declared"
+        self.report(node, path, f"unknown {kind} '{value}'{hint}")
         return False
 
     def mapping(
@@ -216,29 +304,12 @@ class Reader:
         return items
 
     def _flatten(self, node: MappingNode, path: str) -> list[tuple[Node, Node]]:
-        """Entries with YAML merge keys (`<<: *anchor`) resolved; explicit keys win."""
-        explicit: list[tuple[Node, Node]] = []
-        merged: list[tuple[Node, Node]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag != TAG_MERGE:
-                explicit.append((key_node, value_node))
-                continue
-            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-            for source in sources:
-                if isinstance(source, MappingNode):
-                    merged.extend(self._flatten(source, path))
-                else:
-                    self.report(source, path, f"'<<' merges a mapping, found {describe(source)}")
-        explicit_keys = {k.value for k, _ in explicit if isinstance(k, ScalarNode)}
-        kept: list[tuple[Node, Node]] = []
-        seen: set[str] = set()
-        for key_node, value_node in merged:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key is None or (key not in explicit_keys and key not in seen):
-                if key is not None:
-                    seen.add(key)
-                kept.append((key_node, value_node))
-        return kept + explicit
+        """Entries with YAML merge keys (`<<: *anchor`) resolved, reporting bad merge sources."""
+        bad: list[Node] = []
+        entries = flatten(node, bad)
+        for source in bad:
+            self.report(source, path, f"'<<' merges a mapping, found {describe(source)}")
+        return entries
 
     def is_null(self, node: Node) -> bool:
         """True for an empty value (`key:` with nothing after it, or `null`)."""
@@ -269,6 +340,12 @@ class Reader:
             return None
         if not _DECIMAL.fullmatch(node.value):
             self.report(node, path, f"expected {allowed} in decimal, found '{node.value}'")
+            return None
+        digits = node.value.lstrip("+-").lstrip("0")
+        if len(digits) > _MAX_DIGITS:
+            # int() refuses thousands of digits; no allowed range needs more than a few.
+            message = f"a {len(digits)}-digit number is out of range; allowed: {low} to {high}"
+            self.report(node, path, message)
             return None
         value = int(node.value)
         if not low <= value <= high:

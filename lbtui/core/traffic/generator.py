@@ -3,159 +3,71 @@
 `TrafficGenerator(spec).start()` runs worker threads that pace requests to
 `spec.rate` per second until `spec.count` requests were sent or `spec.duration_s`
 elapsed (whichever comes first; both are always bounded), or until `stop()`.
-`tally()` returns a frozen `TrafficTally` at any moment. Only loopback and the lab
-range (198.18.0.0/15) are accepted as targets unless `allow_any_target` is set.
+While it runs, `set_rate()` and `set_mode()` change the pace and the kind of connection.
+`tally()` returns a frozen `TrafficTally` at any moment.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from types import TracebackType
-from typing import Literal
-from urllib.parse import urlsplit
 
 import httpx
 
 from lbtui.core.errors import BadInput
-from lbtui.core.haproxy.config import SERVED_BY_HEADER
-from lbtui.core.traffic.tally import Tallier, TrafficTally
-
-TrafficMode = Literal["fresh", "keepalive"]
-MODES: tuple[TrafficMode, ...] = ("fresh", "keepalive")
-
-MAX_RATE = 2000.0
-MAX_DURATION_S = 600.0
-MAX_COUNT = MAX_RATE * MAX_DURATION_S
-MAX_CONNECTIONS = 64
-MAX_TIMEOUT_S = 60.0
-MAX_CONNECT_RETRIES = 5
-DEFAULT_RATE = 20.0
-DEFAULT_DURATION_S = 10.0
-
-#: Where tests and benchmarks may send load without an explicit override.
-ALLOWED_NETWORKS = (
-    ipaddress.ip_network("127.0.0.0/8"),
-    ipaddress.ip_network("::1/128"),
-    ipaddress.ip_network("198.18.0.0/15"),
+from lbtui.core.traffic.outcome import Outcome, answered, failed
+from lbtui.core.traffic.spec import (
+    MODES,
+    TrafficMode,
+    TrafficSpec,
+    check_rate,
+    check_target,
+    served_by,
 )
+from lbtui.core.traffic.tally import Tallier, TrafficTally
+from lbtui.core.traffic.window import SlidingWindow
 
-_SERVED_BY_TEXT = re.compile(rb"served by\s+([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-#: Only the start of a body is searched for "served by": pages can be large.
-_BODY_SCAN_BYTES = 4096
+__all__ = [
+    "MODES",
+    "STOP_GRACE_S",
+    "TrafficGenerator",
+    "TrafficMode",
+    "TrafficSpec",
+    "run_traffic",
+]
 
-
-@dataclass(frozen=True)
-class TrafficSpec:
-    """What load to send: where, how fast, how much, over which kind of connection."""
-
-    url: str
-    rate: float = DEFAULT_RATE
-    """Requests per second, 0 < rate <= MAX_RATE."""
-    duration_s: float | None = DEFAULT_DURATION_S
-    """Stop after this long; None means MAX_DURATION_S (a count must then be given)."""
-    count: int | None = None
-    """Stop after this many requests; None means as many as fit in the duration."""
-    mode: TrafficMode = "fresh"
-    """`fresh`: a new TCP connection per request; `keepalive`: `connections` pooled ones."""
-    connections: int = 4
-    """Worker threads, i.e. requests in flight at most (and pooled connections)."""
-    timeout_s: float = 5.0
-    recent_size: int = 50
-    """How many of the last responses the tally keeps, in order."""
-    allow_any_target: bool = False
-    """Send to addresses outside loopback and the lab range (the caller's responsibility)."""
-    connect_retries: int = 0
-    """Try a request this many times more when its connection cannot be made (nothing was
-    sent, so a retry is safe), 0 s, 0.5 s, 1 s, 2 s ... apart, as client libraries do."""
-
-    def __post_init__(self) -> None:
-        problems: list[str] = []
-        if not 0 < self.rate <= MAX_RATE:
-            problems.append(f"rate {self.rate:g}: must be > 0 and <= {MAX_RATE:g} requests/s")
-        if self.duration_s is not None and not 0 < self.duration_s <= MAX_DURATION_S:
-            problems.append(
-                f"duration {self.duration_s:g}: must be > 0 and <= {MAX_DURATION_S:g} s"
-            )
-        if self.count is not None and not 0 < self.count <= MAX_COUNT:
-            problems.append(f"count {self.count}: must be > 0 and <= {MAX_COUNT:.0f}")
-        if self.duration_s is None and self.count is None:
-            problems.append("give a duration or a count: the load must be bounded")
-        if self.mode not in MODES:
-            problems.append(f"mode {self.mode!r}: must be one of {', '.join(MODES)}")
-        if not 1 <= self.connections <= MAX_CONNECTIONS:
-            problems.append(f"connections {self.connections}: must be 1..{MAX_CONNECTIONS}")
-        if not 0 < self.timeout_s <= MAX_TIMEOUT_S:
-            problems.append(f"timeout {self.timeout_s:g}: must be > 0 and <= {MAX_TIMEOUT_S:g} s")
-        if not 0 <= self.connect_retries <= MAX_CONNECT_RETRIES:
-            problems.append(
-                f"connect_retries {self.connect_retries}: must be 0..{MAX_CONNECT_RETRIES}"
-            )
-        if not 1 <= self.recent_size <= 10_000:
-            problems.append(f"recent_size {self.recent_size}: must be 1..10000")
-        if problems:
-            raise BadInput("invalid traffic settings:\n" + "\n".join(problems))
-
-    @property
-    def deadline_s(self) -> float:
-        """The run's time bound, in seconds from its start."""
-        return self.duration_s if self.duration_s is not None else MAX_DURATION_S
-
-    @property
-    def max_requests(self) -> int:
-        """The run's count bound."""
-        by_time = int(self.rate * self.deadline_s) + 1
-        return min(self.count, by_time) if self.count is not None else by_time
-
-
-def check_target(url: str, allow_any: bool = False) -> None:
-    """Refuse URLs that are not http(s) or, unless `allow_any`, point outside the lab range."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"traffic target {url!r}: must be an http:// or https:// URL with a host")
-    if allow_any:
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError) as error:
-        raise BadInput(
-            f"traffic target {url!r}: cannot resolve {parts.hostname}: {error}"
-        ) from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not any(address in network for network in ALLOWED_NETWORKS):
-            allowed = ", ".join(str(n) for n in ALLOWED_NETWORKS)
-            raise BadInput(
-                f"traffic target {url!r} resolves to {address}, outside {allowed}: "
-                "lbtui sends load only to loopback and lab addresses unless explicitly allowed"
-            )
-
-
-def served_by(response: httpx.Response) -> str | None:
-    """The server that answered: the LB's header, else "served by NAME" in the page."""
-    header: str | None = response.headers.get(SERVED_BY_HEADER)
-    if header:
-        return header.strip()
-    match = _SERVED_BY_TEXT.search(response.content[:_BODY_SCAN_BYTES])
-    return match.group(1).decode("ascii") if match else None
+#: How long a prompt stop waits for requests in flight before leaving them to their timeout.
+STOP_GRACE_S = 1.0
 
 
 class TrafficGenerator:
     """Sends paced, bounded HTTP load from worker threads and tallies the outcomes."""
 
-    def __init__(self, spec: TrafficSpec, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        spec: TrafficSpec,
+        transport: httpx.BaseTransport | None = None,
+        sink: Callable[[Outcome], None] | None = None,
+        window: SlidingWindow | None = None,
+    ) -> None:
+        """`sink` gets every outcome (from worker threads; it must not block)."""
         check_target(spec.url, spec.allow_any_target)
         self.spec = spec
         self._transport = transport
-        self._tallier = Tallier(spec.url, spec.mode, spec.rate, spec.recent_size)
+        self._tallier = Tallier(spec.url, spec.mode, spec.rate, spec.recent_size, window, sink)
         self._stop = threading.Event()
-        self._slot_lock = threading.Lock()
+        # One worker at a time waits for the next slot; the others wait for this lock, so a
+        # slot wakes one thread, not all of them.
+        self._pace_lock = threading.Lock()
+        self._schedule = threading.Condition()
+        self._rate = spec.rate
+        self._mode: TrafficMode = spec.mode
+        self._mode_generation = 0
         self._next_slot = 0
+        self._base_slot = 0
+        self._base_time = 0.0
         self._start = 0.0
         self._threads: list[threading.Thread] = []
         self._alive = 0
@@ -163,11 +75,21 @@ class TrafficGenerator:
         self._finished = threading.Event()
         self._end_reason: str | None = None
 
+    @property
+    def rate(self) -> float:
+        """The requests per second asked for now."""
+        return self._rate
+
+    @property
+    def mode(self) -> TrafficMode:
+        """The kind of connection used now."""
+        return self._mode
+
     def start(self) -> None:
         """Start the workers; returns at once."""
         if self._threads:
             raise RuntimeError("a TrafficGenerator runs once; make a new one")
-        self._start = time.monotonic()
+        self._start = self._base_time = time.monotonic()
         self._tallier.start()
         self._alive = self.spec.connections
         for index in range(self.spec.connections):
@@ -177,17 +99,39 @@ class TrafficGenerator:
             self._threads.append(thread)
             thread.start()
 
+    def set_rate(self, rate: float) -> None:
+        """Pace at `rate` requests/s from now on (the run's time and count bounds stay)."""
+        check_rate(rate)
+        with self._schedule:
+            self._base_time = time.monotonic()
+            self._base_slot = self._next_slot
+            self._rate = rate
+            self._schedule.notify_all()
+        self._tallier.settings(self._mode, rate)
+
+    def set_mode(self, mode: TrafficMode) -> None:
+        """Use `mode` connections from each worker's next request on."""
+        if mode not in MODES:
+            raise BadInput(f"mode {mode!r}: must be one of {', '.join(MODES)}")
+        with self._schedule:
+            if mode != self._mode:
+                self._mode = mode
+                self._mode_generation += 1
+        self._tallier.settings(mode, self._rate)
+
     def stop(self, timeout: float | None = None) -> TrafficTally:
-        """Stop sending, wait for the requests in flight (bounded by their timeout)."""
-        with self._slot_lock:
+        """Stop sending; wait for the requests in flight at most `timeout` seconds (default:
+        their own timeout, so every outcome is counted). Those still running then are left to
+        finish by themselves and count as in flight (`STOP_GRACE_S` makes a prompt stop)."""
+        with self._schedule:
             if self._end_reason is None:
                 self._end_reason = "stopped"
+            self._schedule.notify_all()
         self._stop.set()
         bound = self.spec.timeout_s + 1.0 if timeout is None else timeout
         deadline = time.monotonic() + bound
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        # Workers still blocked past their timeout are abandoned (daemon threads).
         self._tallier.finish(self._end_reason or "stopped")
         return self.tally()
 
@@ -197,8 +141,8 @@ class TrafficGenerator:
 
     @property
     def running(self) -> bool:
-        """True while workers are sending."""
-        return bool(self._threads) and not self._finished.is_set()
+        """True while workers are sending (False once `stop()` was called)."""
+        return bool(self._threads) and not self._finished.is_set() and not self._stop.is_set()
 
     def tally(self) -> TrafficTally:
         """The counts so far, frozen."""
@@ -217,23 +161,30 @@ class TrafficGenerator:
         self.stop()
 
     def _claim_slot(self) -> float | None:
-        """The send time of the next request, or None when the run is over."""
-        with self._slot_lock:
-            if self._end_reason is not None:
+        """Wait for the next request's send time and claim it; None when the run is over."""
+        with self._pace_lock, self._schedule:
+            while True:
+                if self._end_reason is not None:
+                    return None
+                at = self._base_time + (self._next_slot - self._base_slot) / self._rate
+                now = time.monotonic()
+                if self.spec.count is not None and self._next_slot >= self.spec.count:
+                    self._end_reason = "count reached"
+                elif max(at, now) - self._start >= self.spec.deadline_s:
+                    self._end_reason = "duration elapsed"
+                elif at <= now:
+                    self._next_slot += 1
+                    return at
+                else:
+                    # set_rate() and stop() notify: a new pace applies at once.
+                    self._schedule.wait(at - now)
+                    continue
+                self._schedule.notify_all()
                 return None
-            at = self._start + self._next_slot / self.spec.rate
-            if self._next_slot >= self.spec.max_requests:
-                self._end_reason = "count reached"
-            elif max(at, time.monotonic()) - self._start >= self.spec.deadline_s:
-                self._end_reason = "duration elapsed"
-            else:
-                self._next_slot += 1
-                return at
-            return None
 
-    def _client(self) -> httpx.Client:
+    def _client(self, mode: TrafficMode) -> httpx.Client:
         timeout = httpx.Timeout(self.spec.timeout_s)
-        if self.spec.mode == "keepalive":
+        if mode == "keepalive":
             limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
             headers: dict[str, str] = {}
         else:
@@ -253,17 +204,21 @@ class TrafficGenerator:
         )
 
     def _worker(self) -> None:
+        client: httpx.Client | None = None
+        generation = -1
         try:
-            with self._client() as client:
-                while not self._stop.is_set():
-                    at = self._claim_slot()
-                    if at is None:
-                        break
-                    delay = at - time.monotonic()
-                    if delay > 0 and self._stop.wait(delay):
-                        break
-                    self._send(client)
+            while not self._stop.is_set():
+                if self._claim_slot() is None:
+                    break
+                if client is None or generation != self._mode_generation:
+                    if client is not None:
+                        client.close()
+                    generation = self._mode_generation
+                    client = self._client(self._mode)
+                self._send(client)
         finally:
+            if client is not None:
+                client.close()
             with self._alive_lock:
                 self._alive -= 1
                 last = self._alive == 0
@@ -273,10 +228,21 @@ class TrafficGenerator:
 
     def _send(self, client: httpx.Client) -> None:
         self._tallier.sent()
+        sent_at = time.time()
         began = time.monotonic()
         try:
             response = client.get(self.spec.url)
         except httpx.HTTPError as error:
-            self._tallier.errored(type(error).__name__)
-            return
-        self._tallier.answered(response.status_code, served_by(response), time.monotonic() - began)
+            outcome = failed(sent_at, time.monotonic() - began, error)
+        else:
+            took = time.monotonic() - began
+            outcome = answered(sent_at, took, response.status_code, served_by(response))
+        self._tallier.record(outcome)
+
+
+def run_traffic(spec: TrafficSpec, sink: Callable[[Outcome], None] | None = None) -> TrafficTally:
+    """A whole bounded run: start, wait for the run's own bounds, stop; the final tally."""
+    generator = TrafficGenerator(spec, sink=sink)
+    generator.start()
+    generator.wait(spec.deadline_s + spec.timeout_s + 5.0)
+    return generator.stop()

@@ -1,40 +1,27 @@
 """What the traffic generator counted: a thread-safe accumulator and its frozen snapshots.
 
-`Tallier` is fed by the generator's worker threads; `Tallier.snapshot()` returns a
-`TrafficTally` that the CLI prints and the dashboard shows, and that never changes.
-Latencies go into a log-bucket histogram (1 % wide buckets), so a snapshot costs the
-same after ten requests as after a million and percentiles are within 1 %.
+`Tallier` is fed one `Outcome` per finished request by the generator's worker threads;
+`Tallier.snapshot()` returns a `TrafficTally` that the CLI prints and the dashboard shows, and
+that never changes: overall counts, the recent strip, overall latency (HdrHistogram) and, in
+`figures`, the per-server sliding window, totals and latency series.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
-#: Server name used when a response names no server (no header, no "served by" text).
-UNKNOWN_SERVER = "?"
+from lbtui.core.traffic.latency import LatencyHistogram, LatencySummary
+from lbtui.core.traffic.outcome import ErrorKind, Outcome
+from lbtui.core.traffic.window import UNKNOWN_SERVER, SlidingWindow, WindowSnapshot
 
-_MIN_LATENCY_S = 1e-5
-_MAX_LATENCY_S = 600.0
-_GROWTH = 1.01
-_BUCKETS = math.ceil(math.log(_MAX_LATENCY_S / _MIN_LATENCY_S) / math.log(_GROWTH)) + 1
+__all__ = ["UNKNOWN_SERVER", "LatencySummary", "Tallier", "TrafficTally"]
+
 #: Failures kept with their time, so a test can ask "any failure after t?".
 FAILURE_LOG_LIMIT = 1000
-
-
-@dataclass(frozen=True)
-class LatencySummary:
-    """Latency percentiles of the answered requests, in milliseconds (0 when none)."""
-
-    p50_ms: float = 0.0
-    p90_ms: float = 0.0
-    p99_ms: float = 0.0
-    max_ms: float = 0.0
-    mean_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +59,9 @@ class TrafficTally:
     ok: int
     failed: int
     errors: Mapping[str, int] = field(default_factory=dict)
-    """Failure kind -> count: `http <status>` or the connection error's class name."""
+    """Failure detail -> count: `http <status>` or the connection error's class name."""
+    error_kinds: Mapping[ErrorKind, int] = field(default_factory=dict)
+    """The same failures by kind (refused, reset, timeout, 5xx, other)."""
     servers: Mapping[str, int] = field(default_factory=dict)
     """Server name -> answers (2xx or not) it gave."""
     recent: tuple[Response, ...] = ()
@@ -82,7 +71,10 @@ class TrafficTally:
     """The first failures (up to FAILURE_LOG_LIMIT) with their monotonic times."""
     running: bool = False
     finished_reason: str | None = None
-    """Why the run ended: `count reached`, `duration elapsed`, `stopped`; None while running."""
+    """Why the run ended: `count reached`, `duration elapsed`, `stopped`, `time limit`; None
+    while running."""
+    figures: WindowSnapshot = field(default_factory=WindowSnapshot)
+    """Per server: the sliding window, totals since the start, and the latency series."""
 
     @property
     def done(self) -> int:
@@ -129,68 +121,28 @@ class TrafficTally:
             "in_flight": self.in_flight,
             "achieved_rate": round(self.achieved_rate, 1),
             "errors": dict(self.errors),
+            "error_kinds": {str(kind): count for kind, count in self.error_kinds.items()},
             "servers": dict(self.servers),
             "recent": [r.server if r.ok else f"!{r.error}" for r in self.recent],
             "recent_shares": {k: round(v, 3) for k, v in self.recent_shares().items()},
-            "latency_ms": {
-                "p50": round(self.latency.p50_ms, 3),
-                "p90": round(self.latency.p90_ms, 3),
-                "p99": round(self.latency.p99_ms, 3),
-                "max": round(self.latency.max_ms, 3),
-                "mean": round(self.latency.mean_ms, 3),
-            },
+            "latency_ms": self.latency.as_dict(),
+            "per_server": {f.server: f.as_dict() for f in self.figures.totals},
             "finished_reason": self.finished_reason,
         }
-
-
-class LatencyHistogram:
-    """Log-bucket latency histogram: constant memory, percentiles within 1 %."""
-
-    def __init__(self) -> None:
-        self._counts = [0] * _BUCKETS
-        self._total = 0
-        self._sum = 0.0
-        self._max = 0.0
-
-    def add(self, seconds: float) -> None:
-        """Record one latency."""
-        clamped = min(max(seconds, _MIN_LATENCY_S), _MAX_LATENCY_S)
-        index = int(math.log(clamped / _MIN_LATENCY_S) / math.log(_GROWTH))
-        self._counts[min(index, _BUCKETS - 1)] += 1
-        self._total += 1
-        self._sum += seconds
-        self._max = max(self._max, seconds)
-
-    def percentile(self, fraction: float) -> float:
-        """The latency (seconds) under which `fraction` of the recorded ones fall."""
-        if self._total == 0:
-            return 0.0
-        rank = max(1, math.ceil(fraction * self._total))
-        seen = 0
-        for index, count in enumerate(self._counts):
-            seen += count
-            if seen >= rank:
-                upper = _MIN_LATENCY_S * _GROWTH ** (index + 1)
-                return min(upper, self._max)
-        return self._max
-
-    def summary(self) -> LatencySummary:
-        """p50/p90/p99/max/mean in milliseconds."""
-        if self._total == 0:
-            return LatencySummary()
-        return LatencySummary(
-            p50_ms=self.percentile(0.50) * 1000,
-            p90_ms=self.percentile(0.90) * 1000,
-            p99_ms=self.percentile(0.99) * 1000,
-            max_ms=self._max * 1000,
-            mean_ms=self._sum / self._total * 1000,
-        )
 
 
 class Tallier:
     """Accumulates outcomes from many threads; `snapshot()` freezes them."""
 
-    def __init__(self, url: str, mode: str, target_rate: float, recent_size: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        mode: str,
+        target_rate: float,
+        recent_size: int,
+        window: SlidingWindow | None = None,
+        sink: Callable[[Outcome], None] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._url = url
         self._mode = mode
@@ -202,10 +154,13 @@ class Tallier:
         self._ok = 0
         self._failed = 0
         self._errors: Counter[str] = Counter()
+        self._kinds: Counter[ErrorKind] = Counter()
         self._servers: Counter[str] = Counter()
         self._recent: deque[Response] = deque(maxlen=recent_size)
         self._latency = LatencyHistogram()
         self._failures: list[Failure] = []
+        self._window = window or SlidingWindow()
+        self._sink = sink
 
     def start(self) -> None:
         """Mark the start of the run (the clock of `elapsed_s`)."""
@@ -219,40 +174,49 @@ class Tallier:
                 self._ended = time.monotonic()
                 self._finished_reason = reason
 
+    def settings(self, mode: str, target_rate: float) -> None:
+        """The run's mode or rate changed while it runs."""
+        with self._lock:
+            self._mode = mode
+            self._target_rate = target_rate
+
     def sent(self) -> None:
         """Count one request about to go out."""
         with self._lock:
             self._sent += 1
 
-    def answered(self, status: int, server: str | None, seconds: float) -> None:
-        """Count one HTTP answer (any status)."""
+    def record(self, outcome: Outcome) -> None:
+        """Count one finished request, answered or failed."""
+        server = outcome.server or UNKNOWN_SERVER
         with self._lock:
-            self._latency.add(seconds)
-            self._servers[server or UNKNOWN_SERVER] += 1
-            if 200 <= status < 300:
+            if outcome.answered:
+                self._latency.add(outcome.latency_s)
+                self._servers[server] += 1
+            if outcome.error is None:
                 self._ok += 1
-                self._recent.append(Response(server=server or UNKNOWN_SERVER))
+                self._recent.append(Response(server=server))
             else:
-                self._fail_locked(f"http {status}", server or UNKNOWN_SERVER)
-
-    def errored(self, kind: str) -> None:
-        """Count one request that got no HTTP answer (connection error, timeout)."""
-        with self._lock:
-            self._fail_locked(kind, None)
-
-    def _fail_locked(self, kind: str, server: str | None) -> None:
-        self._failed += 1
-        self._errors[kind] += 1
-        self._recent.append(Response(server=server, error=kind))
-        if len(self._failures) < FAILURE_LOG_LIMIT:
-            self._failures.append(Failure(at=time.monotonic(), kind=kind))
+                detail = outcome.detail or str(outcome.error)
+                self._failed += 1
+                self._errors[detail] += 1
+                self._kinds[outcome.error] += 1
+                self._recent.append(
+                    Response(server=server if outcome.answered else None, error=detail)
+                )
+                if len(self._failures) < FAILURE_LOG_LIMIT:
+                    self._failures.append(Failure(at=time.monotonic(), kind=detail))
+        self._window.record(outcome)
+        if self._sink is not None:
+            self._sink(outcome)
 
     def snapshot(self) -> TrafficTally:
         """The counts so far, frozen."""
         with self._lock:
             now = self._ended if self._ended is not None else time.monotonic()
             elapsed = now - self._started if self._started is not None else 0.0
-            return TrafficTally(
+            latency = LatencyHistogram()
+            latency.merge(self._latency)
+            tally = TrafficTally(
                 url=self._url,
                 mode=self._mode,
                 target_rate=self._target_rate,
@@ -261,10 +225,13 @@ class Tallier:
                 ok=self._ok,
                 failed=self._failed,
                 errors=dict(self._errors),
+                error_kinds=dict(sorted(self._kinds.items())),
                 servers=dict(sorted(self._servers.items())),
                 recent=tuple(self._recent),
-                latency=self._latency.summary(),
                 failures=tuple(self._failures),
                 running=self._started is not None and self._ended is None,
                 finished_reason=self._finished_reason,
             )
+        # Percentiles are read outside the lock, and the window has its own: workers are not
+        # held up while a snapshot is made.
+        return replace(tally, latency=latency.summary(), figures=self._window.snapshot())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,24 @@ from lbtui.core.errors import BadInput
 from lbtui.core.haproxy.credentials import StatsCredentials, resolve_stats_credentials
 from lbtui.core.haproxy.rates import RateHistory, compute_rates
 from lbtui.core.haproxy.stats import StatsClient, VipStats, vip_stats_url
-from lbtui.core.progress import Phase, ProgressEvent, Reporter
-from lbtui.core.redeploy.execute import execute_redeploy
-from lbtui.core.redeploy.plan import plan_redeploy
+from lbtui.core.progress import Reporter
+from lbtui.core.redeploy.flow import Confirm, accept, decline, redeploy_flow
+from lbtui.core.redeploy.plan import RedeployPlan
 from lbtui.core.topology.model import Topology
 from lbtui.core.topology.select import vip_url
 from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec
-from lbtui.tui.data.services import Services, Stream, TrafficRun
+from lbtui.tui.data.services import (
+    RedeployPreview,
+    Services,
+    ShowPreview,
+    Stream,
+    Task,
+    TrafficRun,
+    ignore_preview,
+)
 from lbtui.tui.data.stats_view import ServerView, VipView
+
+TaskHandler = Callable[[Task, Reporter, str | None, ShowPreview], str | None]
 
 
 class LiveStats:
@@ -132,43 +143,66 @@ class LiveActions:
     def __init__(self, topology: Topology, hosts: DockerHosts) -> None:
         self._topology = topology
         self._hosts = hosts
+        self._tasks: dict[Task, TaskHandler] = {
+            Task.APPLY: self._apply,
+            Task.OVERLAY: self._apply,
+            Task.BACKENDS: self._apply,
+            Task.LB: self._apply,
+            Task.BRIDGE: self._apply,
+            Task.PLAN: self._plan,
+            Task.REDEPLOY: partial(self._redeploy, confirm=accept),
+            Task.PREVIEW: partial(self._redeploy, confirm=decline),
+            Task.TEARDOWN: self._teardown,
+        }
 
     def topology(self) -> Topology:
         """The topology as last read."""
         return self._topology
 
-    def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
-        """Run one action; return the plan's text for `plan`."""
-        topology, hosts = self._topology, self._hosts
-        if action in core_actions.STEP_FUNCTIONS or action == "apply":
-            step = None if action == "apply" else action
-            core_actions.apply(hosts, topology, reporter, step=step)
-            return None
-        if action == "plan":
-            changes = core_actions.plan(hosts, topology)
-            lines = [change.describe() for change in changes]
-            pending = sum(1 for change in changes if change.changes)
-            return "\n".join([*lines, f"plan: {pending} change(s), {len(lines) - pending} kept"])
-        if action == "teardown":
-            core_actions.teardown(hosts, topology, reporter)
-            return None
-        if action == "redeploy":
-            return self._redeploy(reporter, vip)
-        raise BadInput(f"unknown action {action!r}")
+    def run(
+        self,
+        task: Task,
+        reporter: Reporter,
+        vip: str | None = None,
+        show: ShowPreview = ignore_preview,
+    ) -> str | None:
+        """Run one task; return the plan's text for `plan`, the outcome for a redeploy."""
+        return self._tasks[task](task, reporter, vip, show)
 
-    def _redeploy(self, reporter: Reporter, vip: str | None) -> str | None:
-        """Re-read the topology file, show the plan and the config diff, then redeploy."""
+    def _apply(self, task: Task, reporter: Reporter, vip: str | None, show: ShowPreview) -> None:
+        core_actions.apply(self._hosts, self._topology, reporter, step=task.step)
+
+    def _plan(self, task: Task, reporter: Reporter, vip: str | None, show: ShowPreview) -> str:
+        changes = core_actions.plan(self._hosts, self._topology)
+        lines = [change.describe() for change in changes]
+        pending = sum(1 for change in changes if change.changes)
+        return "\n".join([*lines, f"plan: {pending} change(s), {len(lines) - pending} kept"])
+
+    def _teardown(self, task: Task, reporter: Reporter, vip: str | None, show: ShowPreview) -> None:
+        core_actions.teardown(self._hosts, self._topology, reporter)
+
+    def _redeploy(
+        self,
+        task: Task,
+        reporter: Reporter,
+        vip: str | None,
+        show: ShowPreview,
+        confirm: Confirm,
+    ) -> str:
+        """The core's redeploy flow; the key that started it was the confirmation (or a no)."""
         if vip is None:
-            raise BadInput("redeploy needs a VIP")
+            raise BadInput(f"{task.value} needs a VIP")
         source = self._topology.source
         if source is None:
             raise BadInput("this topology was not read from a file: nothing to re-read")
-        plan = plan_redeploy(Path(source), vip, self._hosts)
-        for line in [*plan.describe(), *plan.diff.splitlines()]:
-            reporter(ProgressEvent(Phase.STARTED, "redeploy", vip, plan.vip.host, line))
-        result = execute_redeploy(plan, self._hosts, reporter)
-        self._topology = plan.topology
-        return result.describe()
+
+        def show_plan(plan: RedeployPlan) -> None:
+            show(RedeployPreview(plan.vip.name, tuple(plan.describe()), plan.diff))
+
+        done = redeploy_flow(Path(source), vip, self._hosts, show_plan, confirm, reporter)
+        if task is Task.REDEPLOY:  # a preview leaves the dashboard as it was
+            self._topology = done.plan.topology
+        return done.describe()
 
 
 class LiveTraffic:

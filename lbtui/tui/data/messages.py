@@ -7,6 +7,7 @@ from textual.message import Message
 from lbtui.core.docker.hosts import HostEvent
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.progress import ProgressEvent
+from lbtui.tui.data.services import RedeployPreview
 from lbtui.tui.data.stats_view import VipView
 
 
@@ -58,4 +59,12 @@ class ActionFinished(Message):
     def __init__(self, action: str, output: str | None) -> None:
         self.action = action
         self.output = output
+        super().__init__()
+
+
+class RedeployPlanned(Message):
+    """A redeploy or a preview planned a VIP's change; shown before anything changes."""
+
+    def __init__(self, preview: RedeployPreview) -> None:
+        self.preview = preview
         super().__init__()

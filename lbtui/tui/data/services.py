@@ -10,25 +10,67 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
+from lbtui.core.actions.steps import Step
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.progress import Reporter
 from lbtui.core.topology.model import Topology
 from lbtui.core.traffic.tally import TrafficTally
 from lbtui.tui.data.stats_view import VipView
 
-#: Actions the dashboard can run, in the order apply runs the first four.
-ACTION_NAMES: tuple[str, ...] = (
-    "overlay",
-    "backends",
-    "lb",
-    "bridge",
-    "apply",
-    "plan",
-    "redeploy",
-    "teardown",
-)
+
+class Task(StrEnum):
+    """What the dashboard asks of the core's actions (the CLI's verbs run the same functions)."""
+
+    OVERLAY = Step.OVERLAY.value
+    BACKENDS = Step.BACKENDS.value
+    LB = Step.LB.value
+    BRIDGE = Step.BRIDGE.value
+    APPLY = "apply"
+    PLAN = "plan"
+    REDEPLOY = "redeploy"
+    """The selected VIP: plan, show the diff, execute with its gate (no question asked)."""
+    PREVIEW = "preview"
+    """The selected VIP: plan and show the diff; change nothing."""
+    TEARDOWN = "teardown"
+
+    @property
+    def step(self) -> Step | None:
+        """The one step of apply this task runs (None: not a single step)."""
+        return next((step for step in Step if step.value == self.value), None)
+
+    @property
+    def needs_vip(self) -> bool:
+        """True for the tasks that act on the selected VIP."""
+        return self in (Task.REDEPLOY, Task.PREVIEW)
+
+
+class ContainerOp(StrEnum):
+    """What the dashboard does to the selected container."""
+
+    STOP = "stop"
+    START = "start"
+    KILL = "kill"
+
+
+@dataclass(frozen=True)
+class RedeployPreview:
+    """A redeploy plan as the dashboard shows it: what will happen, and the config diff."""
+
+    vip: str
+    summary: tuple[str, ...]
+    """The plan's lines (mode, launches, removals, notes)."""
+    diff: str
+    """Unified diff running -> new haproxy.cfg, passwords masked; empty when unchanged."""
+
+
+ShowPreview = Callable[[RedeployPreview], None]
+
+
+def ignore_preview(preview: RedeployPreview) -> None:
+    """For callers that show no preview."""
 
 
 class Stream(Protocol):
@@ -85,8 +127,17 @@ class StatsSource(Protocol):
 class ActionRunner(Protocol):
     """Runs the core's actions (the same functions as the headless CLI)."""
 
-    def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
-        """Run one of ACTION_NAMES; return a text to show (e.g. the plan), raise on failure."""
+    def run(
+        self,
+        task: Task,
+        reporter: Reporter,
+        vip: str | None = None,
+        show: ShowPreview = ignore_preview,
+    ) -> str | None:
+        """Run the task; return a text to show (e.g. the plan), raise on failure.
+
+        Redeploy and preview call `show` with the plan before anything changes.
+        """
 
     def topology(self) -> Topology:
         """The topology as the actions see it now (redeploy re-reads the file)."""

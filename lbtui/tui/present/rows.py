@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
+from lbtui.core.echo import shown
 from lbtui.core.topology.limits import server_name
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.stats_view import VipView
@@ -77,20 +78,21 @@ def host_rows(
     for name, host in topology.hosts.items():
         snap = hosts.get(name)
         polled = age_text(last_ok[name], now) if name in last_ok else "never"
+        url = shown(host.url)
         if snap is None:
-            rows[name] = (name, host.url, "…", "", "", "", polled)
+            rows[name] = (name, url, "…", "", "", "", polled)
             continue
         if not snap.reachable:
-            reason = (snap.error or "no answer").splitlines()[0]
+            reason = shown((snap.error or "no answer").splitlines()[0], limit=None)
             if len(reason) > REASON_WIDTH:
                 reason = reason[: REASON_WIDTH - 1] + "…"
-            rows[name] = (name, host.url, f"NO: {reason}", "", "", "", polled)
+            rows[name] = (name, url, f"NO: {reason}", "", "", "", polled)
             continue
         swarm = snap.swarm_state or "inactive"
         if snap.swarm_role:
             swarm = f"{snap.swarm_role} ({swarm})"
         counts = f"{snap.containers_running}/{len(snap.containers)}"
-        rows[name] = (name, host.url, "yes", snap.engine_version or "?", swarm, counts, polled)
+        rows[name] = (name, url, "yes", snap.engine_version or "?", swarm, counts, polled)
     return rows
 
 

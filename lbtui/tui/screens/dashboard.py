@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header
@@ -27,7 +27,7 @@ from lbtui.tui.data.pollers import Poller, StreamPump
 from lbtui.tui.data.services import Services, TrafficRun
 from lbtui.tui.data.sources import fetch_host, fetch_stats
 from lbtui.tui.data.stats_view import VipView
-from lbtui.tui.keys import bindings
+from lbtui.tui.keys import Command, bindings
 from lbtui.tui.present import rows as views
 from lbtui.tui.present.event_text import (
     STATE_CHANGING_TYPES,
@@ -36,6 +36,7 @@ from lbtui.tui.present.event_text import (
 )
 from lbtui.tui.screens.dashboard_actions import DashboardActions
 from lbtui.tui.settings import RefreshSettings
+from lbtui.tui.widgets.diff_view import DiffView
 from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.filter_bar import FilterBar
 from lbtui.tui.widgets.keyed_table import KeyedTable
@@ -54,7 +55,10 @@ AGES_FALLBACK_S = 1.5
 class DashboardScreen(DashboardActions):
     """Hosts, networks, containers, VIP stats, path and events side by side."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings(),
+        Binding("escape", "close_diff", "Close diff", show=False),
+    ]
 
     selected_vip: reactive[str] = reactive("")
     """The VIP the path view and `r` act on."""
@@ -83,6 +87,8 @@ class DashboardScreen(DashboardActions):
         self.path_pane = Pane(self.path_view, title="Path", id="path-pane")
         self.vip_panels = {vip: VipPanel(topology, vip) for vip in topology.vips}
         self.event_log = EventLog(id="events")
+        self.diff_view = DiffView(id="diff")
+        self.diff_pane = Pane(VerticalScroll(self.diff_view), title="Redeploy diff", id="diff-pane")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,6 +100,7 @@ class DashboardScreen(DashboardActions):
             yield Pane(self.containers_table, title="Containers", id="containers-pane")
             yield Pane(self.networks_table, title="Networks", id="networks-pane")
             yield Pane(self.event_log, title="Events", id="events-pane")
+            yield self.diff_pane
         yield FilterBar()
         yield Footer()
 
@@ -300,7 +307,7 @@ class DashboardScreen(DashboardActions):
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_details()
+        self.run_command(Command.DETAILS)
 
     def on_descendant_focus(self, event: Any) -> None:
         if isinstance(event.widget, VipPanel):

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
+from textual import on
 from textual.screen import Screen
 from textual.worker import WorkerState
 
+from lbtui.core.control.servers import ServerAction
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology.model import Topology
-from lbtui.tui.data.messages import ActionFinished, ActionProgressed
-from lbtui.tui.data.services import Services, TrafficRun
+from lbtui.tui.data.messages import ActionFinished, ActionProgressed, RedeployPlanned
+from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task, TrafficRun
+from lbtui.tui.keys import Command, Runs, ScreenAction
+from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
 from lbtui.tui.settings import RefreshSettings
+from lbtui.tui.widgets.diff_view import DiffView
 from lbtui.tui.widgets.filter_bar import FilterBar
 from lbtui.tui.widgets.keyed_table import KeyedTable
+from lbtui.tui.widgets.pane import Pane
 from lbtui.tui.widgets.vip_panel import VipPanel
 
 ACTIONS_GROUP = "actions"
@@ -33,6 +40,8 @@ class DashboardActions(Screen[None]):
     traffic_runs: dict[str, TrafficRun]
     containers_table: KeyedTable
     vip_panels: dict[str, VipPanel]
+    diff_view: DiffView
+    diff_pane: Pane
     _last_table: KeyedTable | None = None
 
     def host_snapshots(self) -> Mapping[str, HostSnapshot]:
@@ -41,6 +50,10 @@ class DashboardActions(Screen[None]):
 
     def wake_all(self) -> None:
         """Poll every source now."""
+        raise NotImplementedError
+
+    def log_event(self, source: str, text: str, at: float | None = None) -> None:
+        """Add a line to the events pane."""
         raise NotImplementedError
 
     @property
@@ -67,25 +80,73 @@ class DashboardActions(Screen[None]):
 
         self.app.run_worker(run, name=title, group=ACTIONS_GROUP, thread=True, exit_on_error=False)
 
-    def action_run(self, action: str) -> None:
-        """Run a core action (apply, plan, redeploy, ...) in a thread worker."""
-        vip = (self.selected_vip or None) if action == "redeploy" else None
-        if action == "redeploy" and vip is None:
-            self.notify("this topology has no VIP to redeploy", severity="warning")
+    def action_command(self, name: str) -> None:
+        """A key: run the `Command` member called `name`."""
+        self.run_command(Command[name])
+
+    def run_command(self, command: Command) -> None:
+        """Run a command (from its key or the palette) by what it runs."""
+        runs = command.runs
+        if runs is None:
             return
-        title = f"{action} {vip}" if action == "redeploy" else action
+        runners: dict[type[Runs], Callable[[Any], None]] = {
+            Task: self.run_task,
+            ContainerOp: self.control_container,
+            ServerAction: self.control_server,
+            ScreenAction: self.run_screen_action,
+        }
+        runners[type(runs)](runs)
+
+    def run_screen_action(self, action: ScreenAction) -> None:
+        """Commands the screen carries out itself."""
+        handlers: dict[ScreenAction, Callable[[], None]] = {
+            ScreenAction.TEARDOWN: self.ask_teardown,
+            ScreenAction.TRAFFIC: self.toggle_traffic,
+            ScreenAction.NEXT_VIP: self.next_vip,
+            ScreenAction.FILTER: self.open_filter,
+            ScreenAction.MAXIMISE: self.toggle_maximise,
+            ScreenAction.DETAILS: self.open_details,
+        }
+        handlers[action]()
+
+    def run_task(self, task: Task) -> None:
+        """Run a core task (apply, plan, redeploy, ...) in a thread worker."""
+        vip = (self.selected_vip or None) if task.needs_vip else None
+        if task.needs_vip and vip is None:
+            self.notify(f"this topology has no VIP to {task.value}", severity="warning")
+            return
+        title = f"{task.value} {vip}" if vip else task.value
 
         def report(event: ProgressEvent) -> None:
             self.post_message(ActionProgressed(event))
 
-        self._start(title, lambda: self.services.actions.run(action, report, vip))
+        def show(preview: RedeployPreview) -> None:
+            self.post_message(RedeployPlanned(preview))
 
-    def action_teardown(self) -> None:
+        self._start(title, lambda: self.services.actions.run(task, report, vip, show))
+
+    @on(RedeployPlanned)
+    def _show_plan(self, message: RedeployPlanned) -> None:
+        """A redeploy (or a preview) planned: its diff in the diff pane, one line in the events."""
+        preview = message.preview
+        self.diff_view.preview = preview
+        self.diff_pane.border_title = f"Redeploy diff: {preview.vip}  (Esc closes)"
+        self.add_class("-diff")
+        self.log_event("lbtui", f"plan of {preview.vip}: {diff_size(preview)}, in the diff pane")
+
+    def action_close_diff(self) -> None:
+        """Escape: hide the diff pane (a navigation key, like Escape in the filter bar)."""
+        if self.has_class("-diff"):
+            self.remove_class("-diff")
+            if self.focused is not None and self.diff_pane in self.focused.ancestors_with_self:
+                self.containers_table.focus()
+
+    def ask_teardown(self) -> None:
         """Ask, then tear down everything this topology created."""
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.action_run("teardown")
+                self.run_task(Task.TEARDOWN)
 
         question = (
             f"Tear down topology '{self.topology.name}'?\n"
@@ -106,21 +167,25 @@ class DashboardActions(Screen[None]):
         host, _, name = key.partition("/")
         return host, name
 
-    def action_container(self, operation: str) -> None:
+    def control_container(self, operation: ContainerOp) -> None:
         """Stop, start or kill the selected container."""
         selected = self._selected_container()
         if selected is None:
             return
         host, name = selected
         control = self.services.control
-        operations = {"stop": control.stop, "start": control.start, "kill": control.kill}
+        operations = {
+            ContainerOp.STOP: control.stop,
+            ContainerOp.START: control.start,
+            ContainerOp.KILL: control.kill,
+        }
 
         def work() -> None:
             operations[operation](host, name)
 
-        self._start(f"{operation} {name} on {host}", work)
+        self._start(f"{operation.value} {name} on {host}", work)
 
-    def action_traffic(self) -> None:
+    def toggle_traffic(self) -> None:
         """Start bounded load on the selected VIP, or stop the run going on."""
         vip = self.selected_vip
         source = self.services.traffic
@@ -134,7 +199,7 @@ class DashboardActions(Screen[None]):
             run = self.traffic_runs[vip] = source.start(vip)
         self.vip_panels[vip].show_traffic(run.tally())
 
-    def action_server(self, action: str) -> None:
+    def control_server(self, action: ServerAction) -> None:
         """Drain, disable, enable or re-weight the selected server of the selected VIP."""
         vip = self.selected_vip
         panel = self.vip_panels.get(vip)
@@ -148,10 +213,10 @@ class DashboardActions(Screen[None]):
             self.post_message(ActionProgressed(event))
 
         def run(weight: int | None) -> None:
-            title = f"{action} {vip}/{server}"
+            title = f"{action.value} {vip}/{server}"
             self._start(title, lambda: control.control(vip, server, action, weight, report))
 
-        if action != "weight":
+        if action is not ServerAction.WEIGHT:
             run(None)
             return
 
@@ -161,7 +226,7 @@ class DashboardActions(Screen[None]):
 
         self.app.push_screen(WeightScreen(vip, server), answered)
 
-    def action_next_vip(self) -> None:
+    def next_vip(self) -> None:
         """Select the next VIP."""
         names = list(self.topology.vips)
         if names:
@@ -173,19 +238,19 @@ class DashboardActions(Screen[None]):
             self._last_table = self.focused
         return self._last_table
 
-    def action_filter(self) -> None:
+    def open_filter(self) -> None:
         """Open the filter bar on the focused table."""
         table = self._table() or self.containers_table
         self.query_one(FilterBar).open_for(table)
 
-    def action_toggle_maximize(self) -> None:
+    def toggle_maximise(self) -> None:
         """Maximise the focused pane, or restore the layout."""
         if self.maximized is not None:
             self.minimize()
         elif self.focused is not None:
             self.maximize(self.focused)
 
-    def action_details(self) -> None:
+    def open_details(self) -> None:
         """Open the detail view of the selected row of the focused table."""
         table = self._table()
         key = table.selected_key if table is not None else None

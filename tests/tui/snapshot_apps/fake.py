@@ -29,7 +29,15 @@ from lbtui.core.topology.model import (
     Vip,
 )
 from lbtui.core.traffic.tally import Response, TrafficTally
-from lbtui.tui.data.services import Services, Stream, TrafficRun
+from lbtui.tui.data.services import (
+    RedeployPreview,
+    Services,
+    ShowPreview,
+    Stream,
+    Task,
+    TrafficRun,
+    ignore_preview,
+)
 from lbtui.tui.data.stats_view import ServerView, VipView
 
 FROZEN_NOW = 1_764_000_000.0
@@ -303,18 +311,50 @@ class FakeServers:
         return f"{vip}/{server}: {action}"
 
 
+PREVIEW_DIFF = """\
+--- running
++++ new
+@@ -18,4 +18,5 @@
+     stats auth admin:***
+     balance roundrobin
+     server web1 web1:80 check
+     server web2 web2:80 check
++    server web3 web3:80 check"""
+"""A redeploy diff as the core makes it: password masked, web3 joining the pool."""
+
+
+def fake_preview(vip: str) -> RedeployPreview:
+    """What a redeploy of `vip` that adds web3 shows before it changes anything."""
+    summary = (
+        f"VIP {vip} (haproxy on docker1)",
+        "  servers added to the pool: web3",
+        "  seamless reload (no restart): only the configuration changed",
+    )
+    return RedeployPreview(vip, summary, PREVIEW_DIFF)
+
+
 class FakeActions:
-    """Records the actions asked for and reports one step each."""
+    """Records the tasks asked for; shows a redeploy's plan; reports one step per execution."""
 
     def __init__(self, topology: Topology) -> None:
         self._topology = topology
         self.calls: list[tuple[str, str | None]] = []
 
-    def run(self, action: str, reporter: Reporter, vip: str | None = None) -> str | None:
-        self.calls.append((action, vip))
-        reporter(ProgressEvent(Phase.STARTED, action, vip or "all", at=FROZEN_NOW))
-        reporter(ProgressEvent(Phase.DONE, action, vip or "all", at=FROZEN_NOW))
-        return "keep web1 on docker2" if action == "plan" else None
+    def run(
+        self,
+        task: Task,
+        reporter: Reporter,
+        vip: str | None = None,
+        show: ShowPreview = ignore_preview,
+    ) -> str | None:
+        self.calls.append((task, vip))
+        if task.needs_vip:
+            show(fake_preview(vip or ""))
+        if task is Task.PREVIEW:  # like the real one: plans and shows, executes nothing
+            return f"VIP {vip}: not redeployed, nothing changed"
+        reporter(ProgressEvent(Phase.STARTED, task, vip or "all", at=FROZEN_NOW))
+        reporter(ProgressEvent(Phase.DONE, task, vip or "all", at=FROZEN_NOW))
+        return "keep web1 on docker2" if task is Task.PLAN else None
 
     def topology(self) -> Topology:
         return self._topology
