@@ -7,13 +7,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from lbtui.commands import output
 from lbtui.commands.samples import topology_file
 from lbtui.core.actions import Change, Step, apply, collect_status, plan, teardown
+from lbtui.core.actions.preflight import check_inputs
 from lbtui.core.actions.status import TopologyStatus
+from lbtui.core.errors import RuntimeFailure
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import Topology
 from lbtui.resources import REFERENCE_TOPOLOGY
@@ -62,13 +65,18 @@ def _load(args: argparse.Namespace) -> Topology:
 def _validate(args: argparse.Namespace) -> int:
     with topology_file(args.topology) as path:
         topology = load_topology(path, check_files=True)
-    output.console().print(
+        # The same checks apply makes before touching a host, writing nothing.
+        password_sources = check_inputs(topology)
+    console = output.console()
+    console.print(
         f"[green]valid:[/] {escape(str(path))}: topology {escape(topology.name)}, "
         f"{len(topology.hosts)} hosts, {len(topology.networks)} networks, "
         f"{len(topology.backends)} backends, "
         + (f"{len(topology.services)} services, " if topology.services else "")
-        + f"{len(topology.vips)} VIPs"
+        + f"{len(topology.vips)} VIPs; every VIP's haproxy.cfg renders"
     )
+    for vip, source in password_sources.items():
+        console.print(f"  stats password of VIP {escape(vip)}: {escape(source)}")
     return 0
 
 
@@ -76,7 +84,13 @@ def _apply(args: argparse.Namespace) -> int:
     topology = _load(args)
     console = output.console()
     with output.open_hosts(topology, console) as hosts:
-        done = apply(hosts, topology, output.progress_printer(console), step=args.step)
+        try:
+            done = apply(hosts, topology, output.progress_printer(console), step=args.step)
+        except RuntimeFailure:
+            # Input errors (exit 2) changed nothing; after a failure midway, say where it left
+            # every resource, so that the user knows what is up before running apply again.
+            _print_state_after_failure(console, collect_status(hosts, topology))
+            raise
     changed = [c for c in done if c.changes]
     if changed:
         console.print(
@@ -85,6 +99,26 @@ def _apply(args: argparse.Namespace) -> int:
     else:
         console.print("[green]no change:[/] everything is already as the topology says")
     return 0
+
+
+def _print_state_after_failure(console: Console, status: TopologyStatus) -> None:
+    console.print("[red]apply stopped;[/] the topology's resources are now:")
+    for host in status.hosts:
+        if not host.reachable:
+            console.print(f"  host {host.name}: [red]unreachable[/] ({escape(host.error)})")
+    unreachable = {h.name for h in status.hosts if not h.reachable}
+    for network in status.networks:
+        state = "exists" if network.exists else "missing"
+        if network.host in unreachable:
+            state = "unknown (host unreachable)"
+        console.print(f"  network {network.name} on {network.host}: {state}")
+    for container in status.containers:
+        state = container.state
+        if container.host in unreachable:
+            state = "unknown (host unreachable)"
+        console.print(
+            f"  container {container.name} on {container.host} ({container.role}): {state}"
+        )
 
 
 def _plan(args: argparse.Namespace) -> int:

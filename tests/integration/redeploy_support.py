@@ -14,7 +14,6 @@ import yaml
 
 from lbtui.core.actions import apply, teardown
 from lbtui.core.docker.hosts import DockerHosts
-from lbtui.core.errors import ConfigRejected
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import Topology
 from lbtui.core.topology.select import vip_url
@@ -61,30 +60,14 @@ def deployed_reference(lab: LabStatus, folder: Path, prefix: str) -> Iterator[De
         base = yaml.safe_load(topology.source.read_text(encoding="utf-8"))
         hosts = DockerHosts(topology)
         try:
-            apply_until_resolvable(hosts, topology)
+            # apply itself waits for a freshly joined swarm's DNS: no retry here.
+            apply(hosts, topology)
             wait_servers_up(topology, VIP)
             yield Deployed(topology.source, base, topology, hosts)
         finally:
             # The file may name more backends than the first topology (web3): tear down that.
             teardown(hosts, load_topology(topology.source), leave_swarm=True)
             hosts.close()
-
-
-def apply_until_resolvable(hosts: DockerHosts, topology: Topology) -> None:
-    """Apply; retried (bounded) while the LB's check cannot resolve a server name yet.
-
-    Right after hosts (re)join a swarm, a backend on another host can take seconds to
-    appear in the overlay's DNS; apply is idempotent, so trying again is safe.
-    """
-    deadline = time.monotonic() + 60.0
-    while True:
-        try:
-            apply(hosts, topology)
-            return
-        except ConfigRejected as error:
-            if "could not resolve" not in str(error) or time.monotonic() > deadline:
-                raise
-        time.sleep(1.0)
 
 
 @contextmanager

@@ -15,7 +15,6 @@ from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import LABEL_TOPOLOGY, LABEL_TOPOLOGY_ID
 from lbtui.lab import LabStatus
 from tests.integration.probes import sdk
-from tests.integration.redeploy_support import apply_until_resolvable
 from tests.integration.topologies import lab_topology, unique_name
 
 pytestmark = pytest.mark.integration
@@ -67,7 +66,7 @@ def test_leave_swarm_keeps_a_swarm_made_outside_lbtui(
     hosts = DockerHosts(topology)
     try:
         # docker1 and docker2 are already in the swarm (kept); lbtui joins docker3 itself.
-        apply_until_resolvable(hosts, topology)
+        apply(hosts, topology)  # waits itself for the joined host's overlay DNS
     finally:
         hosts.close()
     capsys.readouterr()

@@ -55,6 +55,12 @@ class FakeDockerHosts:
         self.check_output = "Configuration file is valid\n"
         self._ids = 0
         self.requests: dict[str, ContainerRequest] = {}
+        self.taken_ports: dict[str, set[int]] = {}
+        """Host ports another process holds, per host: a container publishing one cannot start."""
+        self.dies_on_start: set[str] = set()
+        """Names or images of containers whose process exits right after a start (a bad config)."""
+        self.start_errors: dict[str, str] = {}
+        """Container name -> what the engine answers to the next start of it (once)."""
         self.node_labels: dict[str, dict[str, str]] = {}
         """Swarm node labels by node id (the fake keeps one swarm)."""
 
@@ -238,7 +244,46 @@ class FakeDockerHosts:
     def start_container(self, name: str, container: str) -> None:
         found = self._container(name, container)
         self._record("start_container", name, found.name)
-        self.set_state(name, found.name, "running")
+        refusal = self.start_errors.pop(found.name, None)
+        if refusal is not None:
+            raise ActionFailed(f"could not start container {found.name} on {name}: {refusal}")
+        # Docker's two refusals, with its own wording, for a published port already in use.
+        for port in found.ports:
+            if port.host_port in self.taken_ports.get(name, set()):
+                raise ActionFailed(
+                    f"could not start container {found.name} on {name}: driver failed "
+                    f"programming external connectivity: Error starting userland proxy: listen "
+                    f"tcp4 0.0.0.0:{port.host_port}: bind: address already in use"
+                )
+            for other in self.engines[name].containers.values():
+                if other.running and other.name != found.name and port in other.ports:
+                    raise ActionFailed(
+                        f"could not start container {found.name} on {name}: Bind for "
+                        f"0.0.0.0:{port.host_port} failed: port is already allocated"
+                    )
+        self.set_state(
+            name,
+            found.name,
+            "exited" if {found.name, found.image} & self.dies_on_start else "running",
+        )
+
+    def stop_container(self, name: str, container: str, timeout_s: float) -> None:
+        found = self._container(name, container)
+        self._record("stop_container", name, found.name)
+        self.set_state(name, found.name, "exited")
+
+    def rename_container(self, name: str, container: str, new_name: str) -> None:
+        found = self._container(name, container)
+        self._record("rename_container", name, found.name, new_name)
+        engine = self.engines[name]
+        if new_name in engine.containers:
+            raise ActionFailed(f"could not rename {found.name} on {name}: {new_name} is in use")
+        del engine.containers[found.name]
+        engine.containers[new_name] = dataclasses.replace(found, name=new_name)
+        engine.files = {
+            (new_name if owner == found.name else owner, path): data
+            for (owner, path), data in engine.files.items()
+        }
 
     def remove_container(self, name: str, container: str) -> None:
         found = self._container(name, container)

@@ -272,3 +272,29 @@ def test_a_check_that_never_finishes_changes_nothing_and_says_why(
     ]
     assert all(change[2].startswith("lbtui-check-") for change in made)
     assert "haproxy" not in fake.engines["docker1"].containers
+
+
+def test_a_container_whose_host_forgot_its_network_is_recreated(
+    topology: Topology, fake: FakeDockerHosts
+) -> None:
+    apply(fake, topology)
+    fake.set_state("docker3", "web2", "exited")
+    old_id = fake.engines["docker3"].containers["web2"].id
+    fake.start_errors["web2"] = "network 45slskkzq1acplc8od3w8o1i3 not found"
+    fake.changes.clear()
+    events: list[ProgressEvent] = []
+    apply(fake, topology, events.append)
+    assert [c[:3] for c in fake.changes if c[2] == "web2"] == [
+        ("start_container", "docker3", "web2"),
+        ("remove_container", "docker3", "web2"),
+        ("create_container", "docker3", "web2"),
+        ("start_container", "docker3", "web2"),
+    ]
+    web2 = fake.engines["docker3"].containers["web2"]
+    assert web2.running and web2.id != old_id
+    assert any("had forgotten the network" in e.detail for e in events)
+    # Any other refusal is reported as it is.
+    fake.set_state("docker3", "web2", "exited")
+    fake.start_errors["web2"] = "no space left on device"
+    with pytest.raises(ActionFailed, match="no space left on device"):
+        apply(fake, topology)

@@ -166,12 +166,16 @@ def test_config_diff_shows_only_what_changed() -> None:
     [
         ({"servers": (PoolMember("web9"),)}, "unknown backend 'web9'"),
         ({"servers": ()}, "at least one server"),
-        ({"frontend_name": "all fe"}, "frontend_name"),
+        ({"frontend_name": "all fe"}, "vips.presentation.frontend: 'all fe'"),
         ({"balance": "roundrobin\nbind *:1"}, "balance"),
         ({"health_check": HealthCheck(path="index.html")}, "must start with '/'"),
         ({"health_check": HealthCheck(method="HE AD")}, "not an HTTP method"),
-        ({"log_target": "stdout\nlisten x"}, "log_target"),
-        ({"frontend_port": 9999}, "runtime API listens on"),
+        ({"log_target": "stdout\nlisten x"}, "log.target"),
+        ({"log_target": '127.0.0.1:514 "x'}, "log.target"),
+        ({"log_target": "127.0.0.1:514 \\x"}, "log.target"),
+        ({"balance": "url_param a#b"}, "vips.presentation.balance"),
+        ({"balance": "hdr(x'y)"}, "vips.presentation.balance"),
+        ({"frontend_port": 9999}, "frontend_port: 9999 is the port lbtui's runtime API"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(

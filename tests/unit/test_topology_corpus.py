@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lbtui.core.actions.preflight import check_inputs
 from lbtui.core.errors import Problem, TopologyInvalid
 from lbtui.core.topology.load import load_topology
 
@@ -23,12 +24,13 @@ def test_the_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
-def test_bad_file_reports_exactly_the_expected_problems(case: Path) -> None:
+def test_bad_file_reports_exactly_the_expected_problems(case: Path, tmp_path: Path) -> None:
     expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
     assert expected, f"{case.name} has no expectations"
 
     with pytest.raises(TopologyInvalid) as caught:
-        load_topology(case)
+        # What `validate` runs: reading, then what rendering and credentials would refuse.
+        check_inputs(load_topology(case), environ={}, store_dir=tmp_path)
 
     problems = caught.value.problems
     rendered = [_render(p) for p in problems]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,6 +119,31 @@ def test_refused_connections_count_as_failures() -> None:
     tally = run_traffic(TrafficSpec(url=f"http://127.0.0.1:{free_port()}/", rate=50, count=5))
     assert (tally.ok, tally.failed) == (0, 5)
     assert tally.errors == {"ConnectError": 5}
+
+
+def test_connect_retries_carry_requests_over_a_port_that_opens_late(tmp_path: Path) -> None:
+    # Nothing listens for the first 0.3 s, as while an LB hands its port to a new one.
+    if BUSYBOX is None:
+        pytest.skip("busybox is not installed")
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_text("<h1>served by late</h1>\n")
+    port = free_port()
+    started: list[subprocess.Popen[bytes]] = []
+    command = [BUSYBOX, "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", str(www)]
+    opener = threading.Timer(0.3, lambda: started.append(subprocess.Popen(command)))
+    opener.start()
+    try:
+        spec = TrafficSpec(url=f"http://127.0.0.1:{port}/", rate=50, count=3, connect_retries=3)
+        tally = run_traffic(spec)
+    finally:
+        opener.cancel()
+        opener.join(5.0)
+        for process in started:
+            process.terminate()
+            process.wait(timeout=5)
+    assert (tally.ok, tally.failed) == (3, 0), tally.errors
+    assert dict(tally.servers) == {"late": 3}
 
 
 def test_timeouts_count_as_failures(faulty_server: tuple[str, Recorder]) -> None:

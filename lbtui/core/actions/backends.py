@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
-from lbtui.core.actions.containers import container_change
+from lbtui.core.actions.containers import container_change, lost_its_network
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import backend_request
 from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
 from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
+from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter, ignore_progress
 from lbtui.core.topology.model import Topology
 
@@ -39,8 +41,17 @@ def launch_backends(
 def run_container(hosts: DockerGateway, change: Change, wanted: ContainerRequest) -> str:
     """Carry out a container change: (re)create and start, or just start."""
     if change.verdict is Verdict.START:
-        hosts.start_container(change.host, wanted.name)
-        return "started"
+        try:
+            hosts.start_container(change.host, wanted.name)
+            return "started"
+        except ActionFailed as error:
+            if not lost_its_network(error):
+                raise
+        hosts.remove_container(change.host, wanted.name)
+        recreated = run_container(
+            hosts, dataclasses.replace(change, verdict=Verdict.CREATE), wanted
+        )
+        return f"{recreated} (recreated: its host had forgotten the network)"
     if change.verdict is Verdict.REPLACE:
         hosts.remove_container(change.host, wanted.name)
     container_id = hosts.create_container(change.host, wanted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from lbtui.core.actions.specs import spec_differences
@@ -33,6 +34,19 @@ def container_change(
     if not found.running:
         return Change(step, wanted.name, host, Verdict.START, f"container is {found.state}")
     return Change(step, wanted.name, host, Verdict.KEEP, "running as specified")
+
+
+_LOST_NETWORK = re.compile(r"network \S+ not found")
+
+
+def lost_its_network(error: ActionFailed) -> bool:
+    """True when a stopped container cannot start because its engine forgot its network.
+
+    Seen on the lab: a worker whose dockerd restarted no longer knows the attachable
+    overlay its stopped containers were on, until a new container asks for it by name.
+    Recreating the container is then the way back.
+    """
+    return bool(_LOST_NETWORK.search(str(error)))
 
 
 def _made_by(labels: Mapping[str, str]) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import partial
 
-from lbtui.core.actions.containers import container_change
+from lbtui.core.actions.containers import container_change, lost_its_network
+from lbtui.core.actions.lb_replace import finish_interrupted, replace_lb, settle
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.specs import lb_request
 from lbtui.core.actions.steps import Change, Step, Verdict, carry_out
@@ -22,7 +22,7 @@ from lbtui.core.haproxy.config import (
 )
 from lbtui.core.haproxy.config_text import redact
 from lbtui.core.haproxy.credentials import resolve_stats_credentials
-from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
 from lbtui.core.topology.model import Topology, Vip
 
 #: How long a freshly started or reloaded LB must keep running to count as up.
@@ -100,6 +100,9 @@ def deploy_lb(
 ) -> Change:
     """Bring one VIP's LB to the topology; the config is validated before anything changes."""
     rendered = render_vip(topology, vip)
+    leftover = finish_interrupted(hosts, topology, vip)
+    if leftover is not None:
+        report(ProgressEvent(Phase.DONE, "lb", vip.container, vip.host, leftover))
     change = plan_lb(hosts, topology, vip, rendered)
     if change.changes:
         # Every change delivers the rendered file, so it is checked first, every time.
@@ -134,14 +137,22 @@ def _carry_out(
         )
     if change.verdict is Verdict.START:
         hosts.put_files(vip.host, vip.container, config)
-        hosts.start_container(vip.host, vip.container)
-        _settle(hosts, vip)
-        return "started"
-    if change.verdict is Verdict.REPLACE:
+        try:
+            hosts.start_container(vip.host, vip.container)
+            _settle(hosts, vip)
+            return "started"
+        except ActionFailed as error:
+            if not lost_its_network(error):
+                raise
+        # Stopped, so serving nothing: recreating it loses nothing.
         hosts.remove_container(vip.host, vip.container)
     wanted = lb_request(topology, vip, rendered.hash)
+    files = {**config, state_file: EMPTY_SERVER_STATE.encode()}
+    if change.verdict is Verdict.REPLACE:
+        # Never remove first: the old LB serves until the new one runs (see lb_replace).
+        return replace_lb(hosts, vip, wanted, files, SETTLE_S)
     container_id = hosts.create_container(vip.host, wanted)
-    hosts.put_files(vip.host, container_id, {**config, state_file: EMPTY_SERVER_STATE.encode()})
+    hosts.put_files(vip.host, container_id, files)
     hosts.start_container(vip.host, container_id)
     _settle(hosts, vip)
     return f"running ({container_id[:12]}), port {vip.publish} -> {vip.frontend_port}"
@@ -149,13 +160,4 @@ def _carry_out(
 
 def _settle(hosts: DockerGateway, vip: Vip) -> None:
     """Fail with HAProxy's last words if the LB exits right after a start or reload."""
-    deadline = time.monotonic() + SETTLE_S
-    while True:
-        found = hosts.find_container(vip.host, vip.container)
-        if found is None or not found.running:
-            logs = hosts.logs(vip.host, vip.container, tail=20) if found is not None else ""
-            state = "gone" if found is None else found.state
-            raise ActionFailed(f"LB {vip.container} on {vip.host} is {state} after start:\n{logs}")
-        if time.monotonic() >= deadline:
-            return
-        time.sleep(0.1)
+    settle(hosts, vip.host, vip.container, SETTLE_S)

@@ -7,6 +7,7 @@ from lbtui.core.actions.bridge import plan_bridges
 from lbtui.core.actions.lb import plan_lbs
 from lbtui.core.actions.nodes import plan_node_labels
 from lbtui.core.actions.overlay import plan_networks, plan_swarm
+from lbtui.core.actions.preflight import check_inputs, render_all
 from lbtui.core.actions.scope import hosts_for
 from lbtui.core.actions.services import plan_services
 from lbtui.core.actions.steps import Change
@@ -16,7 +17,9 @@ from lbtui.core.topology.model import Topology
 
 def plan(hosts: DockerGateway, topology: Topology) -> list[Change]:
     """Every resource apply manages, with its verdict (keep, create, replace, ...) and reason."""
+    check_inputs(topology)
     hosts.require_reachable(hosts_for(topology))
+    render_all(topology)
     lb_changes = plan_lbs(hosts, topology)
     return [
         *plan_swarm(hosts, topology),

@@ -25,6 +25,8 @@ LABEL_SPEC = "lbtui.spec"
 #: Environment variable the lab's web image prints as the server's name.
 SERVER_NAME_ENV = "LBTUI_SERVER_NAME"
 RESTART_POLICY = "unless-stopped"
+#: `docker stop` on an LB sends this: HAProxy's master then stops its workers gracefully.
+LB_STOP_SIGNAL = "SIGUSR1"
 
 Spec = dict[str, object]
 
@@ -63,6 +65,7 @@ def _with_spec_labels(
         command=request.command,
         ports=request.ports,
         restart_policy=request.restart_policy,
+        stop_signal=request.stop_signal,
     )
 
 
@@ -94,6 +97,8 @@ def lb_request(topology: Topology, vip: Vip, config_hash: str) -> ContainerReque
         labels={},
         ports={f"{vip.frontend_port}/tcp": vip.publish},
         restart_policy=RESTART_POLICY,
+        # HAProxy's soft stop: the listeners close at once, requests in flight finish.
+        stop_signal=LB_STOP_SIGNAL,
     )
     labels = topology.labels("lb", {LABEL_VIP: vip.name, LABEL_CONFIG_HASH: config_hash})
     return _with_spec_labels(request, labels, {CONFIG_HASH_LABEL: PASSWORD_MASKED})

@@ -6,7 +6,9 @@ resolves the backends there), gets the file by `put_archive` and runs the check.
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 
 from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.gateway import DockerGateway
@@ -18,6 +20,12 @@ from lbtui.core.topology.model import LABEL_VIP, Topology, Vip
 
 #: Seconds `haproxy -c` may take (it resolves every server name).
 CHECK_TIMEOUT_S = 30.0
+#: How long a check that only fails to resolve server names is tried again.
+DNS_READY_S = 60.0
+DNS_RETRY_S = 1.0
+# `'server web2' : could not resolve address 'web2'.`, then a summary alert.
+_UNRESOLVED = re.compile(r"could not resolve address '([^']+)'")
+_UNRESOLVED_SUMMARY = "Failed to initialize server(s) addr"
 
 
 def check_request(topology: Topology, vip: Vip) -> ContainerRequest:
@@ -72,12 +80,47 @@ def validate_config(
     text: str,
     report: Reporter = ignore_progress,
 ) -> CheckResult:
-    """Raise ConfigRejected with HAProxy's messages unless the text is valid."""
+    """Raise ConfigRejected with HAProxy's messages unless the text is valid.
+
+    A check that fails only because server names do not resolve yet is tried again, for
+    up to DNS_READY_S: a host that has just joined the swarm (or restarted) takes a few
+    seconds before the overlay's DNS answers for containers on the other hosts.
+    """
     report(ProgressEvent(Phase.STARTED, "validate", vip.name, vip.host, "haproxy -c"))
+    began = time.monotonic()
     result = check_config(hosts, topology, vip, text)
+    while not result.valid and _only_unresolved(result):
+        waited = time.monotonic() - began
+        if waited >= DNS_READY_S:
+            break
+        names = ", ".join(_unresolved(result))
+        report(
+            ProgressEvent(
+                Phase.STARTED,
+                "validate",
+                vip.name,
+                vip.host,
+                f"waiting for network {vip.network}'s DNS to resolve {names} "
+                f"({waited:.0f} s of at most {DNS_READY_S:g} s)",
+            )
+        )
+        time.sleep(DNS_RETRY_S)
+        result = check_config(hosts, topology, vip, text)
     if not result.valid:
         report(ProgressEvent(Phase.FAILED, "validate", vip.name, vip.host, "rejected"))
         raise ConfigRejected(vip.name, result.summary())
     warnings = f" (warnings: {'; '.join(result.warnings)})" if result.warnings else ""
     report(ProgressEvent(Phase.DONE, "validate", vip.name, vip.host, f"valid{warnings}"))
     return result
+
+
+def _unresolved(result: CheckResult) -> list[str]:
+    return [m.group(1) for e in result.errors if (m := _UNRESOLVED.search(e)) is not None]
+
+
+def _only_unresolved(result: CheckResult) -> bool:
+    """True when every error HAProxy gave is about a server name it could not resolve."""
+    names = _unresolved(result)
+    return bool(names) and all(
+        _UNRESOLVED.search(e) or e.startswith(_UNRESOLVED_SUMMARY) for e in result.errors
+    )

@@ -26,6 +26,8 @@ class ContainerRequest:
     ports: Mapping[str, int] = field(default_factory=dict)
     """Container port ("80/tcp") -> host port."""
     restart_policy: str | None = "unless-stopped"
+    stop_signal: str | None = None
+    """What `docker stop` sends first; None: the image's (normally SIGTERM)."""
 
 
 def create_container(api: docker.APIClient, host: str, request: ContainerRequest) -> str:
@@ -45,6 +47,7 @@ def create_container(api: docker.APIClient, host: str, request: ContainerRequest
         "environment": dict(request.environment) or None,
         "command": list(request.command) if request.command else None,
         "labels": dict(request.labels),
+        "stop_signal": request.stop_signal,
         "ports": [int(port.split("/")[0]) for port in request.ports] or None,
         "host_config": host_config,
         "networking_config": api.create_networking_config(

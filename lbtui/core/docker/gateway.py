@@ -103,6 +103,14 @@ class DockerGateway(Protocol):
         """Remove a container, running or not."""
         ...
 
+    def stop_container(self, name: str, container: str, timeout_s: float) -> None:
+        """Stop a container: its stop signal, then SIGKILL after `timeout_s`."""
+        ...
+
+    def rename_container(self, name: str, container: str, new_name: str) -> None:
+        """Give a container another name."""
+        ...
+
     def put_files(self, name: str, container: str, files: Mapping[str, bytes]) -> None:
         """Copy files into a container."""
         ...

@@ -353,6 +353,16 @@ class DockerHosts:
             except docker.errors.NotFound:
                 return
 
+    def stop_container(self, name: str, container: str, timeout_s: float) -> None:
+        """Stop a container: its stop signal, then SIGKILL after `timeout_s` (whole seconds)."""
+        with self._calls(name, f"stop container {container}"):
+            self.client(name).api.stop(container, timeout=max(1, round(timeout_s)))
+
+    def rename_container(self, name: str, container: str, new_name: str) -> None:
+        """Give a container another name."""
+        with self._calls(name, f"rename container {container} to {new_name}"):
+            self.client(name).api.rename(container, new_name)
+
     def put_files(self, name: str, container: str, files: Mapping[str, bytes]) -> None:
         """Copy files (absolute path -> bytes) into a container; no bind mount, so remote works."""
         buffer = io.BytesIO()

@@ -28,7 +28,7 @@ from lbtui.core.haproxy.model import (
 )
 from lbtui.core.topology import values
 from lbtui.core.topology.limits import (
-    HAPROXY_NAME,
+    RUNTIME_API_PORT,
     SERVER_NAME,
     SERVICE_REPLICAS_MAX,
     WEIGHT_MAX,
@@ -59,13 +59,22 @@ _TASKS_PAYLOAD_SIZE = 8192
 _TEMPLATE_INIT_ADDR = "none"
 
 
+class RenderRefused(BadInput):
+    """A VIP's haproxy.cfg cannot be rendered; `problems` are (topology path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = [f"{path}: {message}" for path, message in problems]
+        super().__init__("cannot render haproxy.cfg:\n" + "\n".join(lines))
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     """Paths and knobs that depend on where the LB runs, not on the topology."""
 
     runtime_socket: str = "/run/haproxy.sock"
     """The admin-level runtime API socket (`stats socket`), inside the LB container."""
-    runtime_tcp_port: int | None = 9999
+    runtime_tcp_port: int | None = RUNTIME_API_PORT
     """Also serve the runtime API on 127.0.0.1:PORT inside the LB's network namespace, for
     images whose only client is busybox `nc` (no unix sockets); None renders no such line."""
     server_state_file: str = "/run/haproxy-server-state"
@@ -102,12 +111,7 @@ def build_config(
     options: RenderOptions = DEFAULT_OPTIONS,
 ) -> HaproxyConfig:
     """The haproxy.cfg of `vip` as data; BadInput lists everything that cannot be rendered."""
-    _check_inputs(topology, vip)
-    if options.runtime_tcp_port == vip.frontend_port:
-        raise BadInput(
-            f"vips.{vip.name}.frontend_port {vip.frontend_port} is the port lbtui's runtime "
-            "API listens on inside the LB: choose another"
-        )
+    _check_inputs(topology, vip, options)
     resolvers = None
     if options.dns_nameserver is not None:
         # A service's tasks come and go: resolve every second, not every 10 s, so new
@@ -223,39 +227,45 @@ def config_diff(old: str, new: str, old_name: str = "running", new_name: str = "
     )
 
 
-def _check_inputs(topology: Topology, vip: Vip) -> None:
-    problems: list[str] = []
+def _check_inputs(topology: Topology, vip: Vip, options: RenderOptions) -> None:
     where = f"vips.{vip.name}"
-    for what, name in (
-        ("frontend_name", vip.frontend_name),
-        ("backend_name", vip.haproxy_backend),
-    ):
-        if not HAPROXY_NAME.fullmatch(name):
-            problems.append(f"{where}.{what} {name!r}: not a valid HAProxy section name")
+    problems: list[tuple[str, str]] = []
+
+    def refuse(path: str, problem: str | None) -> None:
+        if problem is not None:
+            problems.append((f"{where}.{path}" if path else where, problem))
+
+    for key, name in (("frontend", vip.frontend_name), ("backend", vip.haproxy_backend)):
+        refuse(key, values.section_name(name))
+    if options.runtime_tcp_port == vip.frontend_port:
+        refuse(
+            "frontend_port",
+            f"{vip.frontend_port} is the port lbtui's runtime API listens on inside the LB; "
+            "choose another",
+        )
     if not vip.servers:
-        problems.append(f"{where}.servers: a VIP needs at least one server")
-    for member in vip.servers:
+        refuse("servers", "a VIP needs at least one server")
+    for index, member in enumerate(vip.servers):
         backend = topology.backends.get(member.backend)
         if backend is None and member.backend in topology.services:
             pass
         elif backend is None:
-            problems.append(f"{where}.servers: unknown backend {member.backend!r}")
+            refuse(f"servers[{index}]", f"unknown backend {member.backend!r}")
         elif not SERVER_NAME.fullmatch(backend.name):
-            problems.append(f"backends.{backend.name}: not usable as an HAProxy server name")
+            problems.append((f"backends.{backend.name}", "not usable as an HAProxy server name"))
         if not WEIGHT_MIN <= member.weight <= WEIGHT_MAX:
-            problems.append(
-                f"{where}.servers.{member.backend}.weight: must be {WEIGHT_MIN}..{WEIGHT_MAX}"
-            )
-    if values.balance(vip.balance) is not None:
-        problems.append(f"{where}.balance {vip.balance!r}: not a balance algorithm")
+            refuse(f"servers[{index}].weight", f"must be {WEIGHT_MIN}..{WEIGHT_MAX}")
+    refuse("balance", values.balance(vip.balance))
     check = vip.health_check
     if not _HTTP_TOKEN.match(check.method):
-        problems.append(f"{where}.health_check.method {check.method!r}: not an HTTP method")
+        refuse("health_check.method", f"{check.method!r} is not an HTTP method")
     if not check.path.startswith("/"):
-        problems.append(f"{where}.health_check.path {check.path!r}: must start with '/'")
+        refuse("health_check.path", f"{check.path!r} must start with '/'")
     if not _HTTP_VERSION.match(check.version):
-        problems.append(f"{where}.health_check.version {check.version!r}: e.g. HTTP/1.0")
+        refuse("health_check.version", f"{check.version!r} is not an HTTP version, e.g. HTTP/1.0")
     if not vip.stats.uri.startswith("/"):
-        problems.append(f"{where}.stats.uri {vip.stats.uri!r}: must start with '/'")
+        refuse("stats.uri", f"{vip.stats.uri!r} must start with '/'")
+    refuse("log.target", values.log_target(vip.log_target))
+    refuse("log.facility", values.facility(vip.log_facility))
     if problems:
-        raise BadInput("cannot render haproxy.cfg:\n" + "\n".join(problems))
+        raise RenderRefused(problems)

@@ -31,6 +31,7 @@ from lbtui.core.haproxy.server_lines import millis as _millis
 from lbtui.core.haproxy.server_lines import name as _name
 from lbtui.core.haproxy.server_lines import parse_server, render_server
 from lbtui.core.haproxy.server_lines import raw as _raw
+from lbtui.core.topology.limits import HAPROXY_PLAIN_CHARS
 
 #: What a masked password reads in diffs shown on terminals and in the UI.
 MASK = "***"
@@ -61,7 +62,7 @@ _NAMESERVER_ID = "dns1"
 _UNIX_SOCKET_TAIL = "mode 600 level admin"
 _TCP_SOCKET = re.compile(r"(?:ipv4@)?127\.0\.0\.1:(\d+)")
 _SERVED_BY_VALUE = "%s"
-_PLAIN = re.compile(r"[A-Za-z0-9_.,:;/@%+=~^!?*()\[\]{}<>|&-]")
+_PLAIN = re.compile(f"[{HAPROXY_PLAIN_CHARS}]")
 _ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
 
 

@@ -68,12 +68,7 @@ def resolve_stats_credentials(
     store_dir: Path | None = None,
 ) -> StatsCredentials:
     """The VIP's stats credentials: the env variable if set, else the stored (or new) password."""
-    user = vip.stats.user
-    if not user or ":" in user or _CONTROL.search(user) or " " in user:
-        raise BadInput(
-            f"vips.{vip.name}.stats.user {user!r}: must be non-empty, without ':', spaces "
-            "or control characters"
-        )
+    user = _checked_user(vip)
     env_name = vip.stats.password_env
     if env_name:
         from_env = environ.get(env_name, "")
@@ -82,6 +77,56 @@ def resolve_stats_credentials(
             return StatsCredentials(user, from_env)
     path = password_file(topology, vip, store_dir or default_store_dir(environ))
     return StatsCredentials(user, _stored_or_new_password(path))
+
+
+def check_stats_credentials(
+    topology: Topology,
+    vip: Vip,
+    environ: Mapping[str, str] = os.environ,
+    store_dir: Path | None = None,
+) -> str:
+    """Check what `resolve_stats_credentials` would use, writing nothing; where it comes from.
+
+    A stored password is read (and refused) exactly as on use; a password still to be
+    generated only needs a store that can be created, which is checked, not done.
+    """
+    _checked_user(vip)
+    env_name = vip.stats.password_env
+    if env_name and environ.get(env_name, ""):
+        _check_password(environ[env_name], f"environment variable {env_name}")
+        return f"environment variable {env_name}"
+    path = password_file(topology, vip, store_dir or default_store_dir(environ))
+    unset = f"{env_name} is not set, so " if env_name else ""
+    if os.path.lexists(path):
+        _read_password(path)
+        return f"{unset}the password stored in {path}"
+    _check_creatable(path)
+    return f"{unset}a password generated on the first apply and stored in {path}"
+
+
+def _checked_user(vip: Vip) -> str:
+    user = vip.stats.user
+    if not user or ":" in user or _CONTROL.search(user) or " " in user:
+        raise BadInput(
+            f"vips.{vip.name}.stats.user {user!r}: must be non-empty, without ':', spaces "
+            "or control characters"
+        )
+    return user
+
+
+def _check_creatable(path: Path) -> None:
+    """The password file could be created: its nearest existing folder is one we may write."""
+    existing = path.parent
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise RuntimeFailure(
+            f"cannot store the stats password in {path}: {existing} is not a directory"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RuntimeFailure(
+            f"cannot store the stats password in {path}: {existing} is not writable"
+        )
 
 
 def _check_password(password: str, origin: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lbtui.core.errors import BadInput
 from lbtui.core.haproxy.model import Server
-from lbtui.core.topology.limits import HAPROXY_NAME
+from lbtui.core.topology.limits import HAPROXY_NAME, HAPROXY_WORDS, HAPROXY_WORDS_ALLOWED
 
 _SERVER_OPTIONS = {
     *("inter", "fastinter", "rise", "fall", "weight", "init-addr", "resolvers", "resolve-prefer")
@@ -84,9 +84,10 @@ def millis(text: str) -> int:
 
 
 def raw(value: str, what: str) -> str:
-    """A value written as it is (possibly several words): one line, no comment."""
-    if not value or "\n" in value or "\r" in value or "#" in value:
-        raise BadInput(f"{what} {value!r}: must be one line without '#'")
+    """A value written as it is (possibly several words): only what HAProxy reads literally."""
+    # The topology rules hold log targets and balance arguments to this same alphabet.
+    if not HAPROXY_WORDS.fullmatch(value):
+        raise BadInput(f"{what} {value!r}: must be {HAPROXY_WORDS_ALLOWED}")
     return value
 
 

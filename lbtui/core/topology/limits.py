@@ -29,6 +29,20 @@ POOL_WEIGHT_MIN = 1
 #: TCP ports (published, frontend and backend ports).
 PORT_MIN = 1
 PORT_MAX = 65535
+#: The loopback port of the LB's runtime API (`stats socket ipv4@127.0.0.1:PORT`), inside the
+#: LB's network namespace: a VIP's frontend cannot listen on it too.
+RUNTIME_API_PORT = 9999
+
+#: Characters HAProxy's configuration parser reads literally in an unquoted word: no quote,
+#: backslash, '#' (comment), '$' or whitespace, which it would interpret.
+HAPROXY_PLAIN_CHARS = r"A-Za-z0-9_.,:;/@%+=~^!?*()\[\]{}<>|&-"
+#: Values lbtui writes into haproxy.cfg as they are (a log target, a balance algorithm with its
+#: arguments): plain words separated by spaces, so no value can end a line or open a quote.
+HAPROXY_WORDS = re.compile(rf"[{HAPROXY_PLAIN_CHARS}]+(?: +[{HAPROXY_PLAIN_CHARS}]+)*")
+HAPROXY_WORDS_ALLOWED = (
+    "words of letters, digits and '_.,:;/@%+=~^!?*()[]{}<>|&-' separated by spaces "
+    "(no quotes, backslashes, '#' or '$')"
+)
 
 #: Health check interval (ms): HAProxy's `inter`; below 100 ms the checks would be a load.
 CHECK_INTERVAL_MIN_MS = 100

@@ -114,7 +114,7 @@ def parse_topology(
         raise TopologyInvalid(_sorted(reader.problems))
     if not topology.id:
         topology = dataclasses.replace(topology, id=default_topology_id(Path(filename)))
-    return topology
+    return dataclasses.replace(topology, places=dict(reader.marks))
 
 
 def require_tls_files(host: Host) -> None:

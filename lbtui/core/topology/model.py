@@ -190,6 +190,19 @@ class Topology:
     id: str = ""
     """The topology's identity on the engines: its `id:` key, else `default_topology_id`."""
     services: dict[str, Service] = field(default_factory=dict)
+    places: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    """Line and column of each field in the file, by dotted path (`vips.web.balance`), so that
+    problems found after reading (rendering, credentials) point at the right place."""
+
+    def place(self, path: str) -> tuple[int, int]:
+        """Where `path` (or the nearest enclosing field the file gives) sits; (1, 1) if unknown."""
+        while path:
+            for candidate in (f"{path}#key", path):
+                if candidate in self.places:
+                    return self.places[candidate]
+            # `vips.web.servers[1].weight` -> `vips.web.servers[1]` -> `vips.web.servers` -> ...
+            path = path[: path.rindex("[")] if path.endswith("]") else path.rpartition(".")[0]
+        return (1, 1)
 
     def labels(self, role: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The labels of a resource this topology owns."""

@@ -11,7 +11,12 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from lbtui.core.topology.limits import HAPROXY_NAME, HAPROXY_NAME_ALLOWED
+from lbtui.core.topology.limits import (
+    HAPROXY_NAME,
+    HAPROXY_NAME_ALLOWED,
+    HAPROXY_WORDS,
+    HAPROXY_WORDS_ALLOWED,
+)
 from lbtui.core.topology.yaml_nodes import suggestion
 
 _DOCKER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
@@ -176,6 +181,9 @@ def balance(value: str) -> str | None:
         return f"unknown balance algorithm '{value}'{hint or f'; allowed: {allowed}'}"
     if not rule.fullmatch(value[len(word) :]):
         return _BALANCE_HINTS.get(word, f"'{value}' has arguments '{word}' does not take")
+    if not HAPROXY_WORDS.fullmatch(value):
+        # Written into haproxy.cfg as it is: a quote or '#' would change what HAProxy reads.
+        return f"'{value}' cannot be written into haproxy.cfg; allowed: {HAPROXY_WORDS_ALLOWED}"
     return None
 
 
@@ -238,8 +246,8 @@ def facility(value: str) -> str | None:
 
 def log_target(value: str) -> str | None:
     """An HAProxy log target such as `stdout format raw` or `198.18.0.1:514`."""
-    if not value.strip() or not re.fullmatch(r"[ -~]+", value) or "#" in value:
-        return f"'{value}' is not a log target; one line of printable text without '#'"
+    if not HAPROXY_WORDS.fullmatch(value):
+        return f"'{value}' is not a log target; allowed: {HAPROXY_WORDS_ALLOWED}"
     return None
 
 

@@ -72,13 +72,7 @@ class VipReader:
         publish = r.need(
             fields, "publish", path, lambda n, p: r.integer(n, p, limits.PORT_MIN, limits.PORT_MAX)
         )
-        frontend_port = r.opt(
-            fields,
-            "frontend_port",
-            path,
-            lambda n, p: r.integer(n, p, limits.PORT_MIN, limits.PORT_MAX),
-            80,
-        )
+        frontend_port = r.opt(fields, "frontend_port", path, self._frontend_port, 80)
         balance = r.opt(
             fields, "balance", path, lambda n, p: r.string(n, p, check.balance), "roundrobin"
         )
@@ -125,6 +119,17 @@ class VipReader:
             return value
 
         return read
+
+    def _frontend_port(self, node: Node, path: str) -> int | None:
+        port = self.r.integer(node, path, limits.PORT_MIN, limits.PORT_MAX)
+        if port == limits.RUNTIME_API_PORT:
+            self.r.report(
+                node,
+                path,
+                f"{port} is the port lbtui's runtime API listens on inside the LB; choose another",
+            )
+            return None
+        return port
 
     def _servers(self, node: Node, path: str) -> tuple[PoolMember, ...] | None:
         items = self.r.sequence(node, path)

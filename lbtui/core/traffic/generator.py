@@ -190,11 +190,15 @@ class TrafficGenerator:
         else:
             limits = httpx.Limits(max_connections=1, max_keepalive_connections=0)
             headers = {"Connection": "close"}
+        transport = self._transport
+        if transport is None and self.spec.connect_retries:
+            # A client's transport carries the pool limits when it is given one.
+            transport = httpx.HTTPTransport(limits=limits, retries=self.spec.connect_retries)
         return httpx.Client(
             timeout=timeout,
             limits=limits,
             headers=headers,
-            transport=self._transport,
+            transport=transport,
             follow_redirects=False,
             trust_env=False,
         )

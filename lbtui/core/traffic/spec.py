@@ -26,6 +26,7 @@ MAX_DURATION_S = 600.0
 MAX_COUNT = MAX_RATE * MAX_DURATION_S
 MAX_CONNECTIONS = 64
 MAX_TIMEOUT_S = 60.0
+MAX_CONNECT_RETRIES = 5
 DEFAULT_RATE = 20.0
 DEFAULT_DURATION_S = 10.0
 
@@ -61,6 +62,9 @@ class TrafficSpec:
     """How many of the last responses the tally keeps, in order."""
     allow_any_target: bool = False
     """Send to addresses outside loopback and the lab range (the caller's responsibility)."""
+    connect_retries: int = 0
+    """Try a request this many times more when its connection cannot be made (nothing was
+    sent, so a retry is safe), 0 s, 0.5 s, 1 s, 2 s ... apart, as client libraries do."""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -80,6 +84,10 @@ class TrafficSpec:
             problems.append(f"connections {self.connections}: must be 1..{MAX_CONNECTIONS}")
         if not 0 < self.timeout_s <= MAX_TIMEOUT_S:
             problems.append(f"timeout {self.timeout_s:g}: must be > 0 and <= {MAX_TIMEOUT_S:g} s")
+        if not 0 <= self.connect_retries <= MAX_CONNECT_RETRIES:
+            problems.append(
+                f"connect_retries {self.connect_retries}: must be 0..{MAX_CONNECT_RETRIES}"
+            )
         if not 1 <= self.recent_size <= 10_000:
             problems.append(f"recent_size {self.recent_size}: must be 1..10000")
         if problems:
