@@ -96,14 +96,6 @@ EMPTY_SERVER_STATE = "1\n"
 RESOLVERS_NAME = "docker"
 
 
-DEFAULT_OPTIONS = RenderOptions()
-
-#: A server-state file holding no server: write it before the first start, so that
-#: `load-server-state-from-file` finds a file and HAProxy warns about nothing.
-EMPTY_SERVER_STATE = "1\n"
-RESOLVERS_NAME = "docker"
-
-
 def build_config(
     topology: Topology,
     vip: Vip,
