@@ -23,9 +23,11 @@ from lbtui.tui.data.messages import (
     FaultsPolled,
     HostPolled,
     StatsPolled,
+    TrafficChanged,
+    TrafficPolled,
 )
 from lbtui.tui.data.pollers import Poller, StreamPump
-from lbtui.tui.data.services import Services, TrafficRun
+from lbtui.tui.data.services import Services, Task
 from lbtui.tui.data.sources import event_pump, fetch_host, fetch_stats
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.keys import Command, bindings
@@ -33,6 +35,7 @@ from lbtui.tui.present import rows as views
 from lbtui.tui.present.event_text import STATE_CHANGING_TYPES, describe_docker_event, stats_events
 from lbtui.tui.screens.dashboard_actions import DashboardActions
 from lbtui.tui.screens.dashboard_faults import FaultController
+from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.diff_view import DiffView
 from lbtui.tui.widgets.event_log import EventLog
@@ -76,8 +79,8 @@ class DashboardScreen(DashboardActions):
         self._repaint_pending = False
         self._stats_to_show: dict[str, VipView] = {}
         self._ticked_at = 0.0
-        self.traffic_runs: dict[str, TrafficRun] = {}
         self.faults = FaultController(self)
+        self.traffic = TrafficController(self)
         # Held here, not looked up: the 1 s tick and every poll would walk the DOM otherwise.
         self.hosts_table = KeyedTable(views.HOST_COLUMNS, id="hosts")
         self.networks_table = KeyedTable(views.NETWORK_COLUMNS, id="networks")
@@ -100,6 +103,7 @@ class DashboardScreen(DashboardActions):
                 yield from self.vip_panels.values()
             yield Pane(self.containers_table, title="Containers", id="containers-pane")
             yield Pane(self.networks_table, title="Networks", id="networks-pane")
+            yield self.traffic.pane
             yield Pane(self.event_log, title="Events", id="events-pane")
             yield self.diff_pane
         yield FilterBar()
@@ -136,8 +140,7 @@ class DashboardScreen(DashboardActions):
     def on_unmount(self) -> None:
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
             poller.stop()
-        for run in self.traffic_runs.values():
-            run.stop()
+        self.traffic.stop()
         for pump in self._pumps:
             pump.stop()
         self.faults.stop()
@@ -194,6 +197,7 @@ class DashboardScreen(DashboardActions):
         for name, panel in self.vip_panels.items():
             panel.set_class(name == vip, "-selected")
         self.repaint_path()
+        self.traffic.paint()
 
     def _tick(self) -> None:
         self._ticked_at = time.monotonic()
@@ -201,11 +205,8 @@ class DashboardScreen(DashboardActions):
         now = self.services.clock()
         rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
         self.hosts_table.sync(rows)
-        for name, panel in self.vip_panels.items():
+        for panel in self.vip_panels.values():
             panel.refresh_title(now)
-            run = self.traffic_runs.get(name)
-            # tally() copies counters under a lock: no I/O, safe on the UI thread.
-            panel.show_traffic(run.tally() if run is not None else None)
 
     @on(HostPolled)
     def _host_polled(self, message: HostPolled) -> None:
@@ -242,6 +243,7 @@ class DashboardScreen(DashboardActions):
             self.log_event("faults", line, view.polled_at)
         if view.vip == self.selected_vip:
             self.repaint_path()
+            self.traffic.stats_polled(view)
         if not self._stats_to_show:
             # The panels repaint a frame after the tables (call_after_refresh can run before
             # that frame): polls landing together cost two short frames, not one long stall.
@@ -263,6 +265,17 @@ class DashboardScreen(DashboardActions):
     @on(FaultsChanged)
     def _faults(self, message: FaultsPolled | FaultsChanged) -> None:
         self.faults.handle(message)
+        if isinstance(message, FaultsChanged) and message.faults:
+            targets = ", ".join(sorted({fault.target for fault in message.faults}))
+            self.traffic.mark(f"{message.what} {targets}")
+
+    @on(TrafficChanged)
+    def _traffic_changed(self, message: TrafficChanged) -> None:
+        self.traffic.changed(message)
+
+    @on(TrafficPolled)
+    def _traffic_polled(self, message: TrafficPolled) -> None:
+        self.traffic.handle_polled(message)
 
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:
@@ -291,6 +304,8 @@ class DashboardScreen(DashboardActions):
             for line in message.output.splitlines():
                 self.log_event(message.action, line)
         self.notify(f"{message.action}: done", title="lbtui")
+        if message.task is Task.REDEPLOY:
+            self.traffic.mark(message.action)
         latest = self.services.actions.topology()
         if latest is not self.topology:
             self._follow_topology(latest)
@@ -302,6 +317,7 @@ class DashboardScreen(DashboardActions):
             *self.host_pollers.values(),
             *self.stats_pollers.values(),
             *self.faults.pollers,
+            *self.traffic.pollers.values(),
         ]:
             poller.wake()
 

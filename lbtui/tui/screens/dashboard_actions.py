@@ -14,11 +14,12 @@ from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import ActionFinished, ActionProgressed, RedeployPlanned
-from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task, TrafficRun
-from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction
+from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task
+from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction, TrafficOp
 from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.dashboard_faults import FaultController
+from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
 from lbtui.tui.settings import RefreshSettings
@@ -39,12 +40,12 @@ class DashboardActions(Screen[None]):
     hosts: dict[str, HostSnapshot]
     refresh_settings: RefreshSettings
     selected_vip: str
-    traffic_runs: dict[str, TrafficRun]
     containers_table: KeyedTable
     vip_panels: dict[str, VipPanel]
     diff_view: DiffView
     diff_pane: Pane
     faults: FaultController
+    traffic: TrafficController
     _last_table: KeyedTable | None = None
 
     def wake_all(self) -> None:
@@ -61,7 +62,9 @@ class DashboardActions(Screen[None]):
         busy = (WorkerState.PENDING, WorkerState.RUNNING)
         return any(w.group == ACTIONS_GROUP and w.state in busy for w in self.app.workers)
 
-    def start_action(self, title: str, work: Callable[[], str | None]) -> None:
+    def start_action(
+        self, title: str, work: Callable[[], str | None], task: Task | None = None
+    ) -> None:
         """Run `work` in a thread worker, one action at a time; its progress goes to the events."""
         if self.action_running:
             self.notify("an action is already running; wait for it to finish", severity="warning")
@@ -76,7 +79,7 @@ class DashboardActions(Screen[None]):
                     ActionProgressed(ProgressEvent(Phase.FAILED, title, "", None, first))
                 )
                 raise  # the app's worker handler turns it into a notification
-            self.post_message(ActionFinished(title, output))
+            self.post_message(ActionFinished(title, output, task))
 
         self.app.run_worker(run, name=title, group=ACTIONS_GROUP, thread=True, exit_on_error=False)
 
@@ -95,6 +98,7 @@ class DashboardActions(Screen[None]):
             ServerAction: self.control_server,
             ScreenAction: self.run_screen_action,
             FaultOp: self.faults.run,
+            TrafficOp: self.traffic.run,
         }
         runners[type(runs)](runs)
 
@@ -102,7 +106,6 @@ class DashboardActions(Screen[None]):
         """Commands the screen carries out itself."""
         handlers: dict[ScreenAction, Callable[[], None]] = {
             ScreenAction.TEARDOWN: self.ask_teardown,
-            ScreenAction.TRAFFIC: self.toggle_traffic,
             ScreenAction.NEXT_VIP: self.next_vip,
             ScreenAction.FILTER: self.open_filter,
             ScreenAction.MAXIMISE: self.toggle_maximise,
@@ -124,7 +127,7 @@ class DashboardActions(Screen[None]):
         def show(preview: RedeployPreview) -> None:
             self.post_message(RedeployPlanned(preview))
 
-        self.start_action(title, lambda: self.services.actions.run(task, report, vip, show))
+        self.start_action(title, lambda: self.services.actions.run(task, report, vip, show), task)
 
     @on(RedeployPlanned)
     def _show_plan(self, message: RedeployPlanned) -> None:
@@ -186,20 +189,6 @@ class DashboardActions(Screen[None]):
             operations[operation](host, name)
 
         self.start_action(f"{operation.value} {name} on {host}", work)
-
-    def toggle_traffic(self) -> None:
-        """Start bounded load on the selected VIP, or stop the run going on."""
-        vip = self.selected_vip
-        source = self.services.traffic
-        if not vip or source is None:
-            self.notify("no traffic generator here", severity="warning")
-            return
-        run = self.traffic_runs.get(vip)
-        if run is not None and run.tally().running:
-            run.stop()
-        else:
-            run = self.traffic_runs[vip] = source.start(vip)
-        self.vip_panels[vip].show_traffic(run.tally())
 
     def control_server(self, action: ServerAction) -> None:
         """Drain, disable, enable or re-weight the selected server of the selected VIP."""

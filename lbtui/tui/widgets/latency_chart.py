@@ -1,0 +1,68 @@
+"""The selected VIP's latency over time: one line per server, faults and redeploys as markers.
+
+Drawn by textual-plot's `PlotWidget` (high-resolution braille lines, axes with nice ticks, a
+legend). The chart takes no focus: the dashboard's keys (`r` redeploys, arrows move the
+cursor) must not become the plot's zoom and pan keys. Colours come from the theme's
+variables, never from Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual_plot import HiResMode, LegendLocation, PlotWidget
+
+from lbtui.tui.present.traffic_rows import ChartLine, ChartMarker
+
+#: Theme variables the server lines take, in order (a server keeps its colour by position).
+LINE_VARIABLES = ("primary", "success", "accent", "secondary", "foreground")
+MARKER_VARIABLE = "warning"
+
+
+class LatencyChart(PlotWidget, can_focus=False):
+    """p99 latency per second of each server of the selected VIP, with markers."""
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id, allow_pan_and_zoom=False)
+        self._lines: tuple[ChartLine, ...] = ()
+        self._markers: tuple[ChartMarker, ...] = ()
+        self._shown: object = None
+
+    @property
+    def lines(self) -> tuple[ChartLine, ...]:
+        """The server lines last drawn."""
+        return self._lines
+
+    @property
+    def markers(self) -> tuple[ChartMarker, ...]:
+        """The markers last drawn."""
+        return self._markers
+
+    def on_mount(self) -> None:
+        self.margin_top = 0
+        self.margin_bottom = 2
+        self.margin_left = 7
+        self.set_xlabel("seconds since the traffic started")
+        self.set_ylabel("p99 ms")
+        self.show_legend(LegendLocation.TOPLEFT)
+
+    def show(self, lines: Sequence[ChartLine], markers: Sequence[ChartMarker]) -> None:
+        """Redraw with these lines and markers (nothing happens when they did not change)."""
+        shown = (tuple(lines), tuple(markers), self.app.theme)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self._lines, self._markers = tuple(lines), tuple(markers)
+        colours = self._colours()
+        self.clear()
+        for index, line in enumerate(self._lines):
+            colour = colours[index % len(LINE_VARIABLES)]
+            self.plot(line.xs, line.ys, colour, HiResMode.BRAILLE, label=line.server)
+        marker = colours[-1]
+        for mark in self._markers:
+            self.add_v_line(mark.x, marker, label=f"{mark.label} ({mark.x:.0f} s)")
+        self.set_ylimits(0, None)
+
+    def _colours(self) -> list[str]:
+        variables = self.app.theme_variables  # computed by Textual once per theme
+        return [variables.get(name, "") or "default" for name in (*LINE_VARIABLES, MARKER_VARIABLE)]
