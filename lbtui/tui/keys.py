@@ -83,7 +83,7 @@ class Command(Enum):
     TRAFFIC = (
         "t",
         "Traffic",
-        "start/stop continuous load on the VIP (stops by itself after 10 min)",
+        "start/stop load on the VIP (stops by itself in 10 min)",
         TrafficOp.TOGGLE,
         True,
     )
@@ -102,13 +102,13 @@ class Command(Enum):
     TRAFFIC_MODE = (
         "n",
         "Traffic connections",
-        "switch the traffic between fresh and keep-alive connections",
+        "switch between fresh and keep-alive",
         TrafficOp.MODE,
     )
     TRAFFIC_VIEW = (
         "g",
         "Traffic view",
-        "show/hide the VIP's per-server figures and latency chart",
+        "the VIP's per-server figures and latency chart",
         TrafficOp.VIEW,
     )
     DRAIN = (

@@ -126,9 +126,9 @@ def chart_lines(window: WindowSnapshot, span_s: float = CHART_SPAN_S) -> tuple[C
     for server, points in window.series.items():
         kept = [(p.at - window.started, p.p99_ms) for p in points if p.at >= since]
         answered = [(x, y) for x, y in kept if y is not None]
-        lines.append(
-            ChartLine(server, tuple(x for x, _ in answered), tuple(float(y) for _, y in answered))
-        )
+        if answered:  # requests that got no answer (the `?` row) have no latency to draw
+            xs, ys = zip(*answered, strict=True)
+            lines.append(ChartLine(server, tuple(xs), tuple(float(y) for y in ys)))
     return tuple(lines)
 
 
@@ -156,5 +156,5 @@ def traffic_title(vip: str, tally: TrafficTally | None) -> str:
     window = tally.figures.window_s
     return (
         f"Traffic of {vip}: {tally.target_rate:g} req/s {tally.mode} ({state}), "
-        f"per server over the last {window:g} s, chart: p99 per second"
+        f"per server over the last {window:g} s; chart: p99 ms per second since the start"
     )

@@ -15,7 +15,6 @@ from textual.widgets import DataTable, Footer, Header
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import (
-    ActionFinished,
     ActionProgressed,
     DockerEventSeen,
     EventStreamLost,
@@ -27,7 +26,7 @@ from lbtui.tui.data.messages import (
     TrafficPolled,
 )
 from lbtui.tui.data.pollers import Poller, StreamPump
-from lbtui.tui.data.services import Services, Task
+from lbtui.tui.data.services import Services
 from lbtui.tui.data.sources import event_pump, fetch_host, fetch_stats
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.keys import Command, bindings
@@ -126,7 +125,7 @@ class DashboardScreen(DashboardActions):
             self.host_pollers[name] = poller
             self._pumps.append(event_pump(self.services.docker, name, self, refresh.retry_s))
         for vip in self.topology.vips:
-            self.stats_pollers[vip] = self._stats_poller(vip)
+            self.stats_pollers[vip] = self.stats_poller(vip)
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
             poller.start()
         for pump in self._pumps:
@@ -145,27 +144,10 @@ class DashboardScreen(DashboardActions):
             pump.stop()
         self.faults.stop()
 
-    def _stats_poller(self, vip: str) -> Poller:
+    def stats_poller(self, vip: str) -> Poller:
+        """A poller of the VIP's stats (not started)."""
         fetch = fetch_stats(self.services.stats, vip, self.services.clock)
         return Poller(self, f"poll stats {vip}", fetch, self.refresh_settings.stats_s)
-
-    def _follow_topology(self, latest: Topology) -> None:
-        """A redeploy re-read the file: members, the path and the VIP panels follow it."""
-        self.topology = latest
-        for vip in [name for name in latest.vips if name not in self.vip_panels]:
-            panel = self.vip_panels[vip] = VipPanel(latest, vip)
-            self.query_one("#vips", VerticalScroll).mount(panel)
-            poller = self.stats_pollers[vip] = self._stats_poller(vip)
-            poller.start()
-            self.log_event("lbtui", f"VIP {vip} added to the file: watching it")
-        for vip in [name for name in self.vip_panels if name not in latest.vips]:
-            self.stats_pollers.pop(vip).stop()
-            self.vip_panels.pop(vip).remove()
-            self.stats.pop(vip, None)
-            self.log_event("lbtui", f"VIP {vip} left the file: not watched; teardown removes it")
-        if self.selected_vip not in latest.vips:
-            self.selected_vip = next(iter(latest.vips), "")
-        self.repaint_docker()
 
     def log_event(self, source: str, text: str, at: float | None = None) -> None:
         """Add a line to the events pane."""
@@ -265,17 +247,11 @@ class DashboardScreen(DashboardActions):
     @on(FaultsChanged)
     def _faults(self, message: FaultsPolled | FaultsChanged) -> None:
         self.faults.handle(message)
-        if isinstance(message, FaultsChanged) and message.faults:
-            targets = ", ".join(sorted({fault.target for fault in message.faults}))
-            self.traffic.mark(f"{message.what} {targets}")
 
     @on(TrafficChanged)
-    def _traffic_changed(self, message: TrafficChanged) -> None:
-        self.traffic.changed(message)
-
     @on(TrafficPolled)
-    def _traffic_polled(self, message: TrafficPolled) -> None:
-        self.traffic.handle_polled(message)
+    def _traffic(self, message: TrafficChanged | TrafficPolled) -> None:
+        self.traffic.handle(message)
 
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:
@@ -297,19 +273,6 @@ class DashboardScreen(DashboardActions):
     @on(ActionProgressed)
     def _progress(self, message: ActionProgressed) -> None:
         self.log_event("lbtui", message.event.describe(), message.event.at)
-
-    @on(ActionFinished)
-    def _finished(self, message: ActionFinished) -> None:
-        if message.output:
-            for line in message.output.splitlines():
-                self.log_event(message.action, line)
-        self.notify(f"{message.action}: done", title="lbtui")
-        if message.task is Task.REDEPLOY:
-            self.traffic.mark(message.action)
-        latest = self.services.actions.topology()
-        if latest is not self.topology:
-            self._follow_topology(latest)
-        self.wake_all()
 
     def wake_all(self) -> None:
         """Poll every source now (after an action changed the world)."""

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import on
-from textual.screen import Screen
 from textual.worker import WorkerState
 
 from lbtui.core.control.servers import ServerAction
@@ -19,12 +18,12 @@ from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction, TrafficOp
 from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.dashboard_faults import FaultController
+from lbtui.tui.screens.dashboard_layout import DashboardLayout
 from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.diff_view import DiffView
-from lbtui.tui.widgets.filter_bar import FilterBar
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.pane import Pane
 from lbtui.tui.widgets.vip_panel import VipPanel
@@ -32,7 +31,7 @@ from lbtui.tui.widgets.vip_panel import VipPanel
 ACTIONS_GROUP = "actions"
 
 
-class DashboardActions(Screen[None]):
+class DashboardActions(DashboardLayout):
     """Command handlers of the dashboard; the panes and pollers live in DashboardScreen."""
 
     topology: Topology
@@ -46,7 +45,6 @@ class DashboardActions(Screen[None]):
     diff_pane: Pane
     faults: FaultController
     traffic: TrafficController
-    _last_table: KeyedTable | None = None
 
     def wake_all(self) -> None:
         """Poll every source now."""
@@ -129,6 +127,19 @@ class DashboardActions(Screen[None]):
 
         self.start_action(title, lambda: self.services.actions.run(task, report, vip, show), task)
 
+    @on(ActionFinished)
+    def _finished(self, message: ActionFinished) -> None:
+        if message.output:
+            for line in message.output.splitlines():
+                self.log_event(message.action, line)
+        self.notify(f"{message.action}: done", title="lbtui")
+        if message.task is Task.REDEPLOY:
+            self.traffic.mark(message.action)
+        latest = self.services.actions.topology()
+        if latest is not self.topology:
+            self.follow_topology(latest)
+        self.wake_all()
+
     @on(RedeployPlanned)
     def _show_plan(self, message: RedeployPlanned) -> None:
         """A redeploy (or a preview) planned: its diff in the diff pane, one line in the events."""
@@ -137,13 +148,6 @@ class DashboardActions(Screen[None]):
         self.diff_pane.border_title = f"Redeploy diff: {preview.vip}  (Esc closes)"
         self.add_class("-diff")
         self.log_event("lbtui", f"plan of {preview.vip}: {diff_size(preview)}, in the diff pane")
-
-    def action_close_diff(self) -> None:
-        """Escape: hide the diff pane (a navigation key, like Escape in the filter bar)."""
-        if self.has_class("-diff"):
-            self.remove_class("-diff")
-            if self.focused is not None and self.diff_pane in self.focused.ancestors_with_self:
-                self.containers_table.focus()
 
     def ask_teardown(self) -> None:
         """Ask, then tear down everything this topology created."""
@@ -216,31 +220,6 @@ class DashboardActions(Screen[None]):
                 run(weight)
 
         self.app.push_screen(WeightScreen(vip, server), answered)
-
-    def next_vip(self) -> None:
-        """Select the next VIP."""
-        names = list(self.topology.vips)
-        if names:
-            index = names.index(self.selected_vip) if self.selected_vip in names else -1
-            self.selected_vip = names[(index + 1) % len(names)]
-
-    def focused_table(self) -> KeyedTable | None:
-        """The focused table, or the one focused last."""
-        if isinstance(self.focused, KeyedTable):
-            self._last_table = self.focused
-        return self._last_table
-
-    def open_filter(self) -> None:
-        """Open the filter bar on the focused table."""
-        table = self.focused_table() or self.containers_table
-        self.query_one(FilterBar).open_for(table)
-
-    def toggle_maximise(self) -> None:
-        """Maximise the focused pane, or restore the layout."""
-        if self.maximized is not None:
-            self.minimize()
-        elif self.focused is not None:
-            self.maximize(self.focused)
 
     def open_details(self) -> None:
         """Open the detail view of the selected row of the focused table."""

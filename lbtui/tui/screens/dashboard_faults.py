@@ -197,6 +197,9 @@ class FaultController:
         counts = {vip: traffic.count(vip) for vip in traffic.running_vips()}
         running = {vip: count for vip, count in counts.items() if count is not None}
         self.effects.acted(servers, message.what, expect, message.at, running)
+        if message.faults:
+            targets = ", ".join(sorted({fault.target for fault in message.faults}))
+            traffic.mark(f"{message.what} {targets}")
         if self.poller is not None:
             self.poller.wake()
 

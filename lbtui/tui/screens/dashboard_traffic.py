@@ -123,6 +123,13 @@ class TrafficController:
             work, name=f"traffic {vip}", group=TRAFFIC_GROUP, thread=True, exit_on_error=False
         )
 
+    def handle(self, message: TrafficChanged | TrafficPolled) -> None:
+        """The screen's traffic messages: a call into a control returned, or a tally read."""
+        if isinstance(message, TrafficChanged):
+            self.changed(message)
+        else:
+            self.handle_polled(message)
+
     def changed(self, message: TrafficChanged) -> None:
         """A call into a control returned: poll its tally now (a new run gets a new poller)."""
         vip, screen = message.vip, self.screen

@@ -39,11 +39,10 @@ class LatencyChart(PlotWidget, can_focus=False):
         return self._markers
 
     def on_mount(self) -> None:
+        # Tick labels only: the pane's title says what the axes are, and rows are scarce.
         self.margin_top = 0
-        self.margin_bottom = 2
+        self.margin_bottom = 1
         self.margin_left = 7
-        self.set_xlabel("seconds since the traffic started")
-        self.set_ylabel("p99 ms")
         self.show_legend(LegendLocation.TOPLEFT)
 
     def show(self, lines: Sequence[ChartLine], markers: Sequence[ChartMarker]) -> None:
