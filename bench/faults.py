@@ -13,6 +13,8 @@
    connection kind, each with a third clock: a tcpdump capture on the lab bridge (SYN -> first
    answer byte per connection, SYN retransmissions) and nstat counters (SYN retransmits, listen
    queue overflows) here and in the LB's and each backend's namespace.
+4. The UI-thread time of one traffic-view update (per-server table + latency chart) with 10
+   servers (`bench/traffic_panel.py`, no lab needed; `--panel-only` runs just this part).
 A lab this script brings up, it takes down; the topology it applies, it tears down.
 """
 
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import traffic_panel
 import yaml
 from load_compare import compare, print_comparison
 
@@ -169,7 +172,10 @@ def main() -> int:
     parser.add_argument("--subnet", default="198.18.9.0/24")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each load run")
     parser.add_argument("--skip-faults", action="store_true")
+    parser.add_argument("--panel-only", action="store_true", help="only part 4: no lab needed")
     args = parser.parse_args()
+    if args.panel_only:
+        return traffic_panel.main([])
     os.environ.setdefault("LBTUI_STATS_PASSWORD", "bench-faults")
     spec = recorded_spec(args.lab) or LabSpec(name=args.lab, hosts=3, subnet=args.subnet)
     was_up = lab_status(spec).healthy
@@ -202,7 +208,8 @@ def main() -> int:
             hosts.close()
             if not was_up:
                 lab_down(spec)
-    return 0
+    print()
+    return traffic_panel.main([])
 
 
 def print_round(r: FaultFigures) -> None:

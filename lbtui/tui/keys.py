@@ -19,7 +19,6 @@ class ScreenAction(StrEnum):
     """Commands the dashboard screen carries out itself (no core action, or a question first)."""
 
     TEARDOWN = "teardown"
-    TRAFFIC = "traffic"
     NEXT_VIP = "next_vip"
     FILTER = "filter"
     MAXIMISE = "maximise"
@@ -35,8 +34,19 @@ class FaultOp(StrEnum):
     CLEAR_ALL = "clear all faults"
 
 
-Runs = Task | ContainerOp | ServerAction | ScreenAction | FaultOp
-"""What a command runs: a core task, a container, server or fault operation, or a screen action."""
+class TrafficOp(StrEnum):
+    """Continuous traffic on the selected VIP, and the view of its per-server figures."""
+
+    TOGGLE = "traffic"
+    FASTER = "faster"
+    SLOWER = "slower"
+    MODE = "connections"
+    VIEW = "traffic view"
+
+
+Runs = Task | ContainerOp | ServerAction | ScreenAction | FaultOp | TrafficOp
+"""What a command runs: a core task, a container, server, fault or traffic operation, or a
+screen action."""
 
 
 class Command(Enum):
@@ -73,9 +83,33 @@ class Command(Enum):
     TRAFFIC = (
         "t",
         "Traffic",
-        "start/stop bounded load on the VIP; shows who served",
-        ScreenAction.TRAFFIC,
+        "start/stop load on the VIP (stops by itself in 10 min)",
+        TrafficOp.TOGGLE,
         True,
+    )
+    SLOWER = (
+        "left_square_bracket",
+        "Slower traffic",
+        "traffic rate one step down (1..1000 req/s)",
+        TrafficOp.SLOWER,
+    )
+    FASTER = (
+        "right_square_bracket",
+        "Faster traffic",
+        "traffic rate one step up (1..1000 req/s)",
+        TrafficOp.FASTER,
+    )
+    TRAFFIC_MODE = (
+        "n",
+        "Traffic connections",
+        "switch between fresh and keep-alive",
+        TrafficOp.MODE,
+    )
+    TRAFFIC_VIEW = (
+        "g",
+        "Traffic view",
+        "the VIP's per-server figures and latency chart",
+        TrafficOp.VIEW,
     )
     DRAIN = (
         "d",

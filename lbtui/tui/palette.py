@@ -9,13 +9,12 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from lbtui.tui.keys import Command
 from lbtui.tui.screens.dashboard_actions import DashboardActions
-
-KEY_NAMES = {"slash": "/"}
+from lbtui.tui.screens.help import key_text
 
 
 def palette_title(command: Command) -> str:
     """`Plan  (p)`: the title and the key that does the same."""
-    return f"{command.title}  ({KEY_NAMES.get(command.key, command.key)})"
+    return f"{command.title}  ({key_text(command.key)})"
 
 
 class DashboardCommands(Provider):

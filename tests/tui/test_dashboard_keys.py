@@ -286,13 +286,16 @@ async def test_traffic_key_shows_who_served_and_stops() -> None:
         await settle(pilot)
         await pilot.press("t")
         traffic = cast(FakeTraffic, app.services.traffic)
-        assert [run.vip for run in traffic.runs] == ["presentation"]
+        await wait_for(pilot, lambda: "presentation" in traffic.controls, "the traffic call")
+        control = traffic.controls["presentation"]
         panel = app.screen.query_one(VipPanel)
         await wait_for(pilot, lambda: panel.size.height == 5, "the traffic line")
+        assert control.calls == ["start"]
         line = "".join(segment.text for segment in panel.render_line(4))
         assert "sent 100 ok 100 failed 0" in line and "web1 50%  web2 50%" in line
         await pilot.press("t")
-        assert traffic.runs[0].stopped
+        await wait_for(pilot, lambda: control.calls == ["start", "stop"], "the stop call")
+        await wait_for(pilot, lambda: "(stopped)" in (panel.traffic_line or ""), "the stopped line")
 
 
 async def test_server_keys_act_on_the_selected_server() -> None:

@@ -66,3 +66,29 @@ def test_container_detail(snap_compare: Any) -> None:
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast"])
 def test_theme(snap_compare: Any, theme: str) -> None:
     assert snap_compare(build_app(theme), terminal_size=SIZE, run_before=settle)
+
+
+async def _traffic_view(pilot: Pilot[Any]) -> None:
+    """Traffic running, the traffic view shown, web2 paused from its row (a chart marker)."""
+    from lbtui.tui.screens.dashboard import DashboardScreen
+    from lbtui.tui.widgets.keyed_table import KeyedTable
+    from lbtui.tui.widgets.latency_chart import LatencyChart
+
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen)
+    await pilot.press("t", "g")
+    chart = screen.query_one(LatencyChart)
+    await wait_for(pilot, lambda: len(chart.lines) == 2, "the chart lines")
+    screen.query_one("#traffic-servers", KeyedTable).focus()
+    await pilot.press("down", "f", "enter")
+    await wait_for(pilot, lambda: len(chart.markers) == 1, "the fault's marker")
+    await pilot.pause()
+
+
+def test_traffic_view(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=SIZE, run_before=_traffic_view)
+
+
+def test_traffic_view_smallest(snap_compare: Any) -> None:
+    assert snap_compare(build_app(), terminal_size=(100, 30), run_before=_traffic_view)

@@ -50,9 +50,11 @@ def test_parse_a_real_capture() -> None:
     assert web1.check_desc == "Layer7 check passed"
     assert (web1.weight, web1.stot, web1.lbtot, web1.req_tot, web1.hrsp_2xx) == (1, 5, 5, 5, 5)
     assert (web1.econ, web1.eresp, web1.hrsp_5xx) == (0, 0, 0)
+    assert (web1.qtime, web1.ctime, web1.rtime, web1.ttime) == (0, 0, 1, 1)
     front = rows[0]
     assert front.status == "OPEN"
     assert (front.req_tot, front.hrsp_2xx, front.weight, front.check_code) == (24, 22, None, None)
+    assert (front.qtime, front.ttime) == (None, None)  # a frontend has no server timings
 
 
 def test_parse_drain_and_maint_captures() -> None:

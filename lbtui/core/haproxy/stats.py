@@ -70,6 +70,14 @@ class StatsRow:
     lastchg: int | None = None
     """Seconds since the last UP/DOWN transition."""
     downtime: int | None = None
+    qtime: int | None = None
+    """Average milliseconds in the queue over the last 1024 requests (HAProxy's own figure)."""
+    ctime: int | None = None
+    """Average milliseconds to connect to the server, same span."""
+    rtime: int | None = None
+    """Average milliseconds to the response's first byte, same span."""
+    ttime: int | None = None
+    """Average total milliseconds of a session, same span."""
 
     @property
     def state(self) -> str:
@@ -147,6 +155,10 @@ def _row(record: Mapping[str, str]) -> StatsRow:
         chkdown=counter("chkdown"),
         lastchg=optional("lastchg"),
         downtime=optional("downtime"),
+        qtime=optional("qtime"),
+        ctime=optional("ctime"),
+        rtime=optional("rtime"),
+        ttime=optional("ttime"),
     )
 
 

@@ -28,14 +28,13 @@ from lbtui.core.redeploy.flow import Confirm, accept, decline, redeploy_flow
 from lbtui.core.redeploy.plan import RedeployPlan
 from lbtui.core.topology.model import Topology
 from lbtui.core.topology.select import vip_url
-from lbtui.core.traffic.generator import TrafficGenerator, TrafficSpec
+from lbtui.core.traffic.control import DEFAULT_CONTINUOUS_RATE, ContinuousTraffic
 from lbtui.tui.data.services import (
     RedeployPreview,
     Services,
     ShowPreview,
     Stream,
     Task,
-    TrafficRun,
     ignore_preview,
 )
 from lbtui.tui.data.stats_view import ServerView, VipView
@@ -98,6 +97,10 @@ def _view(vip: str, stats: VipStats, sample: Any, history: RateHistory) -> VipVi
                 hrsp_5xx=row.hrsp_5xx,
                 share=rate.share if rate is not None else 0.0,
                 history=history.series(row.svname),
+                qtime_ms=row.qtime,
+                ctime_ms=row.ctime,
+                rtime_ms=row.rtime,
+                ttime_ms=row.ttime,
             )
         )
     front = stats.frontend
@@ -210,17 +213,23 @@ class LiveActions:
 
 
 class LiveTraffic:
-    """The core's traffic generator against a VIP's published address."""
+    """Continuous traffic (the core's `ContinuousTraffic`) against each VIP's published address."""
 
     def __init__(self, topology: Callable[[], Topology]) -> None:
         self._topology = topology
+        self._controls: dict[str, ContinuousTraffic] = {}
 
-    def start(self, vip: str) -> TrafficRun:
-        """A bounded run at the core's default rate and duration."""
+    def control(self, vip: str) -> ContinuousTraffic:
+        """The VIP's control; a new one (same rate and mode) once a redeploy moved its address."""
         topology = self._topology()
-        generator = TrafficGenerator(TrafficSpec(url=vip_url(topology, topology.vips[vip])))
-        generator.start()
-        return generator
+        url = vip_url(topology, topology.vips[vip])
+        known = self._controls.get(vip)
+        if known is not None and (known.url == url or known.running):
+            return known
+        rate = known.rate if known is not None else DEFAULT_CONTINUOUS_RATE
+        mode = known.mode if known is not None else "fresh"
+        control = self._controls[vip] = ContinuousTraffic(url, rate, mode)
+        return control
 
 
 class LiveServers:

@@ -8,7 +8,8 @@ from lbtui.core.docker.hosts import HostEvent
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.faults.model import ActiveFault
 from lbtui.core.progress import ProgressEvent
-from lbtui.tui.data.services import RedeployPreview
+from lbtui.core.traffic.tally import TrafficTally
+from lbtui.tui.data.services import RedeployPreview, Task, TrafficControl
 from lbtui.tui.data.stats_view import VipView
 
 
@@ -57,9 +58,11 @@ class ActionProgressed(Message):
 class ActionFinished(Message):
     """An action completed; `output` is text to show (a plan), if any."""
 
-    def __init__(self, action: str, output: str | None) -> None:
+    def __init__(self, action: str, output: str | None, task: Task | None = None) -> None:
         self.action = action
         self.output = output
+        self.task = task
+        """The core task that finished, if it was one (a redeploy marks the latency chart)."""
         super().__init__()
 
 
@@ -89,5 +92,31 @@ class FaultsChanged(Message):
         self.added = added
         self.faults = faults
         """The faults added, or those cleared, as the core read them back."""
+        self.at = at
+        super().__init__()
+
+
+class TrafficChanged(Message):
+    """A VIP's continuous traffic was started, stopped, or changed rate or mode."""
+
+    def __init__(self, vip: str, traffic: TrafficControl, started: bool, what: str) -> None:
+        self.vip = vip
+        self.traffic = traffic
+        """The VIP's control, for its poller (the message carries no state of its own)."""
+        self.started = started
+        """True when this call started a new run."""
+        self.what = what
+        """What changed, as one line: `started at 20 req/s fresh`, `rate 50 req/s`."""
+        super().__init__()
+
+
+class TrafficPolled(Message):
+    """A VIP's traffic tally was read (in a worker); `at` is the wall-clock time of the read."""
+
+    def __init__(self, vip: str, run: int, tally: TrafficTally, at: float) -> None:
+        self.vip = vip
+        self.run = run
+        """Which run of the dashboard's this is (a late poll of an earlier run is dropped)."""
+        self.tally = tally
         self.at = at
         super().__init__()

@@ -18,6 +18,7 @@ from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.faults.model import ActiveFault, FaultRequest
 from lbtui.core.progress import Reporter
 from lbtui.core.topology.model import Topology
+from lbtui.core.traffic.spec import TrafficMode
 from lbtui.core.traffic.tally import TrafficTally
 from lbtui.tui.data.stats_view import VipView
 
@@ -144,21 +145,49 @@ class ActionRunner(Protocol):
         """The topology as the actions see it now (redeploy re-reads the file)."""
 
 
-class TrafficRun(Protocol):
-    """A bounded load run against a VIP, already started."""
+class TrafficControl(Protocol):
+    """Continuous traffic on one VIP (the core's `ContinuousTraffic`): one owner at a time.
 
-    def tally(self) -> TrafficTally:
-        """What the run did so far (cheap: an in-memory copy)."""
+    `start` resolves the target and `stop` waits up to a short grace: the dashboard calls
+    every method from a thread worker, one call at a time.
+    """
 
-    def stop(self) -> object:
-        """End the run early."""
+    @property
+    def running(self) -> bool:
+        """True while a run sends."""
+
+    @property
+    def rate(self) -> float:
+        """Requests per second of the current or next run."""
+
+    @property
+    def mode(self) -> TrafficMode:
+        """`fresh` or `keepalive` connections."""
+
+    def start(self) -> TrafficTally:
+        """Start a run (bounded in time by the core); a no-op while one runs."""
+
+    def stop(self) -> TrafficTally | None:
+        """End the run."""
+
+    def faster(self) -> float:
+        """One rate step up; the new rate."""
+
+    def slower(self) -> float:
+        """One rate step down; the new rate."""
+
+    def toggle_mode(self) -> TrafficMode:
+        """Switch fresh <-> keep-alive connections; the new mode."""
+
+    def tally_or_empty(self) -> TrafficTally:
+        """What the current or last run did so far (an empty tally before the first)."""
 
 
 class TrafficSource(Protocol):
-    """Starts the built-in traffic generator against a VIP."""
+    """Hands out the continuous traffic control of each VIP."""
 
-    def start(self, vip: str) -> TrafficRun:
-        """Start a bounded run (the default rate and duration) against the VIP."""
+    def control(self, vip: str) -> TrafficControl:
+        """The VIP's traffic control (the same object for the same VIP and address)."""
 
 
 class ServerControl(Protocol):

@@ -14,9 +14,10 @@ from lbtui.tui.data.messages import (
     FaultsPolled,
     HostPolled,
     StatsPolled,
+    TrafficPolled,
 )
 from lbtui.tui.data.pollers import StreamPump
-from lbtui.tui.data.services import DockerSource, FaultControl, StatsSource
+from lbtui.tui.data.services import DockerSource, FaultControl, StatsSource, TrafficControl
 from lbtui.tui.data.stats_view import VipView
 
 
@@ -64,6 +65,18 @@ def fetch_faults(faults: FaultControl) -> Callable[[], FaultsPolled]:
             return FaultsPolled(faults.active())
         except Exception as error:  # shown in the events; the poller retries
             return FaultsPolled((), _reason(error))
+
+    return fetch
+
+
+def fetch_traffic(
+    control: TrafficControl, vip: str, run: int, clock: Callable[[], float]
+) -> Callable[[], TrafficPolled]:
+    """A fetch for one VIP's traffic poller: the tally (its window merged off the UI thread)."""
+
+    def fetch() -> TrafficPolled:
+        # An in-memory copy under the generator's locks: it cannot fail the way I/O does.
+        return TrafficPolled(vip, run, control.tally_or_empty(), clock())
 
     return fetch
 

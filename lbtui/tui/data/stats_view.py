@@ -27,6 +27,11 @@ class ServerView:
     """This server's part (0..1) of the pool's requests in the last interval."""
     history: tuple[float, ...] = ()
     """Its request rate over about the last minute, oldest first."""
+    qtime_ms: int | None = None
+    """HAProxy's averages over its last 1024 requests: queue, connect, response, total."""
+    ctime_ms: int | None = None
+    rtime_ms: int | None = None
+    ttime_ms: int | None = None
 
     @property
     def status_class(self) -> str:

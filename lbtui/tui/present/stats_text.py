@@ -74,7 +74,8 @@ def spark_levels(points: list[float], width: int) -> list[int]:
 
 def traffic_text(tally: TrafficTally) -> str:
     """One line for a traffic run: rate, counts, who served the last answers, latency."""
-    state = "running" if tally.running else (tally.finished_reason or "ended")
+    idle = "not started" if tally.sent == 0 else "ended"
+    state = "running" if tally.running else (tally.finished_reason or idle)
     shares = "  ".join(
         f"{name} {share * 100:.0f}%" for name, share in tally.recent_shares().items()
     )

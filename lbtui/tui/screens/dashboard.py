@@ -15,7 +15,6 @@ from textual.widgets import DataTable, Footer, Header
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import (
-    ActionFinished,
     ActionProgressed,
     DockerEventSeen,
     EventStreamLost,
@@ -23,9 +22,11 @@ from lbtui.tui.data.messages import (
     FaultsPolled,
     HostPolled,
     StatsPolled,
+    TrafficChanged,
+    TrafficPolled,
 )
 from lbtui.tui.data.pollers import Poller, StreamPump
-from lbtui.tui.data.services import Services, TrafficRun
+from lbtui.tui.data.services import Services
 from lbtui.tui.data.sources import event_pump, fetch_host, fetch_stats
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.keys import Command, bindings
@@ -33,6 +34,7 @@ from lbtui.tui.present import rows as views
 from lbtui.tui.present.event_text import STATE_CHANGING_TYPES, describe_docker_event, stats_events
 from lbtui.tui.screens.dashboard_actions import DashboardActions
 from lbtui.tui.screens.dashboard_faults import FaultController
+from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.diff_view import DiffView
 from lbtui.tui.widgets.event_log import EventLog
@@ -76,8 +78,8 @@ class DashboardScreen(DashboardActions):
         self._repaint_pending = False
         self._stats_to_show: dict[str, VipView] = {}
         self._ticked_at = 0.0
-        self.traffic_runs: dict[str, TrafficRun] = {}
         self.faults = FaultController(self)
+        self.traffic = TrafficController(self)
         # Held here, not looked up: the 1 s tick and every poll would walk the DOM otherwise.
         self.hosts_table = KeyedTable(views.HOST_COLUMNS, id="hosts")
         self.networks_table = KeyedTable(views.NETWORK_COLUMNS, id="networks")
@@ -100,6 +102,7 @@ class DashboardScreen(DashboardActions):
                 yield from self.vip_panels.values()
             yield Pane(self.containers_table, title="Containers", id="containers-pane")
             yield Pane(self.networks_table, title="Networks", id="networks-pane")
+            yield self.traffic.pane
             yield Pane(self.event_log, title="Events", id="events-pane")
             yield self.diff_pane
         yield FilterBar()
@@ -122,7 +125,7 @@ class DashboardScreen(DashboardActions):
             self.host_pollers[name] = poller
             self._pumps.append(event_pump(self.services.docker, name, self, refresh.retry_s))
         for vip in self.topology.vips:
-            self.stats_pollers[vip] = self._stats_poller(vip)
+            self.stats_pollers[vip] = self.stats_poller(vip)
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
             poller.start()
         for pump in self._pumps:
@@ -136,33 +139,15 @@ class DashboardScreen(DashboardActions):
     def on_unmount(self) -> None:
         for poller in [*self.host_pollers.values(), *self.stats_pollers.values()]:
             poller.stop()
-        for run in self.traffic_runs.values():
-            run.stop()
+        self.traffic.stop()
         for pump in self._pumps:
             pump.stop()
         self.faults.stop()
 
-    def _stats_poller(self, vip: str) -> Poller:
+    def stats_poller(self, vip: str) -> Poller:
+        """A poller of the VIP's stats (not started)."""
         fetch = fetch_stats(self.services.stats, vip, self.services.clock)
         return Poller(self, f"poll stats {vip}", fetch, self.refresh_settings.stats_s)
-
-    def _follow_topology(self, latest: Topology) -> None:
-        """A redeploy re-read the file: members, the path and the VIP panels follow it."""
-        self.topology = latest
-        for vip in [name for name in latest.vips if name not in self.vip_panels]:
-            panel = self.vip_panels[vip] = VipPanel(latest, vip)
-            self.query_one("#vips", VerticalScroll).mount(panel)
-            poller = self.stats_pollers[vip] = self._stats_poller(vip)
-            poller.start()
-            self.log_event("lbtui", f"VIP {vip} added to the file: watching it")
-        for vip in [name for name in self.vip_panels if name not in latest.vips]:
-            self.stats_pollers.pop(vip).stop()
-            self.vip_panels.pop(vip).remove()
-            self.stats.pop(vip, None)
-            self.log_event("lbtui", f"VIP {vip} left the file: not watched; teardown removes it")
-        if self.selected_vip not in latest.vips:
-            self.selected_vip = next(iter(latest.vips), "")
-        self.repaint_docker()
 
     def log_event(self, source: str, text: str, at: float | None = None) -> None:
         """Add a line to the events pane."""
@@ -194,6 +179,7 @@ class DashboardScreen(DashboardActions):
         for name, panel in self.vip_panels.items():
             panel.set_class(name == vip, "-selected")
         self.repaint_path()
+        self.traffic.paint()
 
     def _tick(self) -> None:
         self._ticked_at = time.monotonic()
@@ -201,11 +187,8 @@ class DashboardScreen(DashboardActions):
         now = self.services.clock()
         rows = views.host_rows(self.topology, self.hosts, self.last_ok, now)
         self.hosts_table.sync(rows)
-        for name, panel in self.vip_panels.items():
+        for panel in self.vip_panels.values():
             panel.refresh_title(now)
-            run = self.traffic_runs.get(name)
-            # tally() copies counters under a lock: no I/O, safe on the UI thread.
-            panel.show_traffic(run.tally() if run is not None else None)
 
     @on(HostPolled)
     def _host_polled(self, message: HostPolled) -> None:
@@ -242,6 +225,7 @@ class DashboardScreen(DashboardActions):
             self.log_event("faults", line, view.polled_at)
         if view.vip == self.selected_vip:
             self.repaint_path()
+            self.traffic.stats_polled(view)
         if not self._stats_to_show:
             # The panels repaint a frame after the tables (call_after_refresh can run before
             # that frame): polls landing together cost two short frames, not one long stall.
@@ -264,6 +248,11 @@ class DashboardScreen(DashboardActions):
     def _faults(self, message: FaultsPolled | FaultsChanged) -> None:
         self.faults.handle(message)
 
+    @on(TrafficChanged)
+    @on(TrafficPolled)
+    def _traffic(self, message: TrafficChanged | TrafficPolled) -> None:
+        self.traffic.handle(message)
+
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:
         self._streams_lost.discard(message.host)
@@ -285,23 +274,13 @@ class DashboardScreen(DashboardActions):
     def _progress(self, message: ActionProgressed) -> None:
         self.log_event("lbtui", message.event.describe(), message.event.at)
 
-    @on(ActionFinished)
-    def _finished(self, message: ActionFinished) -> None:
-        if message.output:
-            for line in message.output.splitlines():
-                self.log_event(message.action, line)
-        self.notify(f"{message.action}: done", title="lbtui")
-        latest = self.services.actions.topology()
-        if latest is not self.topology:
-            self._follow_topology(latest)
-        self.wake_all()
-
     def wake_all(self) -> None:
         """Poll every source now (after an action changed the world)."""
         for poller in [
             *self.host_pollers.values(),
             *self.stats_pollers.values(),
             *self.faults.pollers,
+            *self.traffic.pollers.values(),
         ]:
             poller.wake()
 

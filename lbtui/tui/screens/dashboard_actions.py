@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import on
-from textual.screen import Screen
 from textual.worker import WorkerState
 
 from lbtui.core.control.servers import ServerAction
@@ -14,16 +13,17 @@ from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import ActionFinished, ActionProgressed, RedeployPlanned
-from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task, TrafficRun
-from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction
+from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task
+from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction, TrafficOp
 from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.dashboard_faults import FaultController
+from lbtui.tui.screens.dashboard_layout import DashboardLayout
+from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.diff_view import DiffView
-from lbtui.tui.widgets.filter_bar import FilterBar
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.pane import Pane
 from lbtui.tui.widgets.vip_panel import VipPanel
@@ -31,7 +31,7 @@ from lbtui.tui.widgets.vip_panel import VipPanel
 ACTIONS_GROUP = "actions"
 
 
-class DashboardActions(Screen[None]):
+class DashboardActions(DashboardLayout):
     """Command handlers of the dashboard; the panes and pollers live in DashboardScreen."""
 
     topology: Topology
@@ -39,13 +39,12 @@ class DashboardActions(Screen[None]):
     hosts: dict[str, HostSnapshot]
     refresh_settings: RefreshSettings
     selected_vip: str
-    traffic_runs: dict[str, TrafficRun]
     containers_table: KeyedTable
     vip_panels: dict[str, VipPanel]
     diff_view: DiffView
     diff_pane: Pane
     faults: FaultController
-    _last_table: KeyedTable | None = None
+    traffic: TrafficController
 
     def wake_all(self) -> None:
         """Poll every source now."""
@@ -61,7 +60,9 @@ class DashboardActions(Screen[None]):
         busy = (WorkerState.PENDING, WorkerState.RUNNING)
         return any(w.group == ACTIONS_GROUP and w.state in busy for w in self.app.workers)
 
-    def start_action(self, title: str, work: Callable[[], str | None]) -> None:
+    def start_action(
+        self, title: str, work: Callable[[], str | None], task: Task | None = None
+    ) -> None:
         """Run `work` in a thread worker, one action at a time; its progress goes to the events."""
         if self.action_running:
             self.notify("an action is already running; wait for it to finish", severity="warning")
@@ -76,7 +77,7 @@ class DashboardActions(Screen[None]):
                     ActionProgressed(ProgressEvent(Phase.FAILED, title, "", None, first))
                 )
                 raise  # the app's worker handler turns it into a notification
-            self.post_message(ActionFinished(title, output))
+            self.post_message(ActionFinished(title, output, task))
 
         self.app.run_worker(run, name=title, group=ACTIONS_GROUP, thread=True, exit_on_error=False)
 
@@ -95,6 +96,7 @@ class DashboardActions(Screen[None]):
             ServerAction: self.control_server,
             ScreenAction: self.run_screen_action,
             FaultOp: self.faults.run,
+            TrafficOp: self.traffic.run,
         }
         runners[type(runs)](runs)
 
@@ -102,7 +104,6 @@ class DashboardActions(Screen[None]):
         """Commands the screen carries out itself."""
         handlers: dict[ScreenAction, Callable[[], None]] = {
             ScreenAction.TEARDOWN: self.ask_teardown,
-            ScreenAction.TRAFFIC: self.toggle_traffic,
             ScreenAction.NEXT_VIP: self.next_vip,
             ScreenAction.FILTER: self.open_filter,
             ScreenAction.MAXIMISE: self.toggle_maximise,
@@ -124,7 +125,20 @@ class DashboardActions(Screen[None]):
         def show(preview: RedeployPreview) -> None:
             self.post_message(RedeployPlanned(preview))
 
-        self.start_action(title, lambda: self.services.actions.run(task, report, vip, show))
+        self.start_action(title, lambda: self.services.actions.run(task, report, vip, show), task)
+
+    @on(ActionFinished)
+    def _finished(self, message: ActionFinished) -> None:
+        if message.output:
+            for line in message.output.splitlines():
+                self.log_event(message.action, line)
+        self.notify(f"{message.action}: done", title="lbtui")
+        if message.task is Task.REDEPLOY:
+            self.traffic.mark(message.action)
+        latest = self.services.actions.topology()
+        if latest is not self.topology:
+            self.follow_topology(latest)
+        self.wake_all()
 
     @on(RedeployPlanned)
     def _show_plan(self, message: RedeployPlanned) -> None:
@@ -134,13 +148,6 @@ class DashboardActions(Screen[None]):
         self.diff_pane.border_title = f"Redeploy diff: {preview.vip}  (Esc closes)"
         self.add_class("-diff")
         self.log_event("lbtui", f"plan of {preview.vip}: {diff_size(preview)}, in the diff pane")
-
-    def action_close_diff(self) -> None:
-        """Escape: hide the diff pane (a navigation key, like Escape in the filter bar)."""
-        if self.has_class("-diff"):
-            self.remove_class("-diff")
-            if self.focused is not None and self.diff_pane in self.focused.ancestors_with_self:
-                self.containers_table.focus()
 
     def ask_teardown(self) -> None:
         """Ask, then tear down everything this topology created."""
@@ -187,20 +194,6 @@ class DashboardActions(Screen[None]):
 
         self.start_action(f"{operation.value} {name} on {host}", work)
 
-    def toggle_traffic(self) -> None:
-        """Start bounded load on the selected VIP, or stop the run going on."""
-        vip = self.selected_vip
-        source = self.services.traffic
-        if not vip or source is None:
-            self.notify("no traffic generator here", severity="warning")
-            return
-        run = self.traffic_runs.get(vip)
-        if run is not None and run.tally().running:
-            run.stop()
-        else:
-            run = self.traffic_runs[vip] = source.start(vip)
-        self.vip_panels[vip].show_traffic(run.tally())
-
     def control_server(self, action: ServerAction) -> None:
         """Drain, disable, enable or re-weight the selected server of the selected VIP."""
         vip = self.selected_vip
@@ -227,31 +220,6 @@ class DashboardActions(Screen[None]):
                 run(weight)
 
         self.app.push_screen(WeightScreen(vip, server), answered)
-
-    def next_vip(self) -> None:
-        """Select the next VIP."""
-        names = list(self.topology.vips)
-        if names:
-            index = names.index(self.selected_vip) if self.selected_vip in names else -1
-            self.selected_vip = names[(index + 1) % len(names)]
-
-    def focused_table(self) -> KeyedTable | None:
-        """The focused table, or the one focused last."""
-        if isinstance(self.focused, KeyedTable):
-            self._last_table = self.focused
-        return self._last_table
-
-    def open_filter(self) -> None:
-        """Open the filter bar on the focused table."""
-        table = self.focused_table() or self.containers_table
-        self.query_one(FilterBar).open_for(table)
-
-    def toggle_maximise(self) -> None:
-        """Maximise the focused pane, or restore the layout."""
-        if self.maximized is not None:
-            self.minimize()
-        elif self.focused is not None:
-            self.maximize(self.focused)
 
     def open_details(self) -> None:
         """Open the detail view of the selected row of the focused table."""

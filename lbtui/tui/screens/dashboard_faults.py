@@ -21,7 +21,7 @@ from lbtui.tui.data.services import FaultControl
 from lbtui.tui.data.sources import fetch_faults
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.keys import FaultOp
-from lbtui.tui.present.fault_effects import Expected, FaultEffects, TrafficCount
+from lbtui.tui.present.fault_effects import Expected, FaultEffects
 from lbtui.tui.present.fault_text import fault_label, fault_marks, fault_servers, server_marks
 from lbtui.tui.screens.fault_form import FaultScreen
 from lbtui.tui.widgets.vip_panel import VipPanel
@@ -107,8 +107,10 @@ class FaultController:
         """The focused VIP panel's server, the hosts pane's host, else the selected container."""
         screen = self.screen
         if isinstance(screen.focused, VipPanel):
-            return self._server_target(screen.focused)
+            return self._server_target(screen.focused.vip, screen.focused.selected_server)
         table = screen.focused_table() or screen.containers_table
+        if table is screen.traffic.table:  # the traffic view's rows are the VIP's servers
+            return self._server_target(screen.selected_vip, table.selected_key)
         if table.id == "hosts" and table.selected_key is not None:
             host = table.selected_key
             return FaultTarget(f"{HOST_PREFIX}{host}", f"host {host}", HOST_KINDS)
@@ -128,10 +130,9 @@ class FaultController:
             return None
         return FaultTarget(name, f"{name} on {host}", CONTAINER_KINDS)
 
-    def _server_target(self, panel: VipPanel) -> FaultTarget | None:
+    def _server_target(self, vip: str, server: str | None) -> FaultTarget | None:
         topology = self.screen.topology
-        server = panel.selected_server
-        members = topology.vips[panel.vip].servers if panel.vip in topology.vips else ()
+        members = topology.vips[vip].servers if vip in topology.vips else ()
         backends = [topology.backends[m.backend] for m in members]
         backend = next((b for b in backends if server_name(b.name) == server), None)
         if backend is None:
@@ -192,24 +193,19 @@ class FaultController:
         """Faults added or cleared here: wait for their effect, read them back now."""
         servers = fault_servers(self.screen.topology, message.faults)
         expect: Expected = "-down" if message.added else "-up"
-        counts = {vip: self.traffic_count(vip) for vip in self.screen.traffic_runs}
+        traffic = self.screen.traffic
+        counts = {vip: traffic.count(vip) for vip in traffic.running_vips()}
         running = {vip: count for vip, count in counts.items() if count is not None}
         self.effects.acted(servers, message.what, expect, message.at, running)
+        if message.faults:
+            targets = ", ".join(sorted({fault.target for fault in message.faults}))
+            traffic.mark(f"{message.what} {targets}")
         if self.poller is not None:
             self.poller.wake()
 
-    def traffic_count(self, vip: str) -> TrafficCount | None:
-        """The VIP's traffic run failures so far, if a run is going on."""
-        run = self.screen.traffic_runs.get(vip)
-        if run is None:
-            return None
-        tally = run.tally()  # an in-memory copy under a lock: no I/O
-        # id() tells runs apart: the screen holds each run as long as it is the VIP's.
-        return TrafficCount(id(run), tally.failed) if tally.running else None
-
     def stats_effects(self, before: VipView | None, view: VipView) -> list[str]:
         """Event lines for the status changes of this poll that a fault action explains."""
-        return self.effects.effects(before, view, self.traffic_count(view.vip))
+        return self.effects.effects(before, view, self.screen.traffic.count(view.vip))
 
     def polled(self, message: FaultsPolled) -> None:
         """The faults were read back: log what appeared or went, repaint the marks."""

@@ -30,14 +30,18 @@ from lbtui.core.topology.model import (
     Topology,
     Vip,
 )
+from lbtui.core.traffic.control import step_rate
+from lbtui.core.traffic.outcome import ErrorKind, Outcome, answered
+from lbtui.core.traffic.spec import TrafficMode
 from lbtui.core.traffic.tally import Response, TrafficTally
+from lbtui.core.traffic.window import SlidingWindow, WindowSnapshot
 from lbtui.tui.data.services import (
     RedeployPreview,
     Services,
     ShowPreview,
     Stream,
     Task,
-    TrafficRun,
+    TrafficControl,
     ignore_preview,
 )
 from lbtui.tui.data.stats_view import ServerView, VipView
@@ -191,8 +195,46 @@ def reference_stats() -> VipView:
     history1 = tuple(float(5 + (i % 3)) for i in range(60))
     history2 = tuple(float(5 + ((i + 1) % 3)) for i in range(60))
     servers = (
-        ServerView("web1", "UP", "L7OK", "200", 1, 1, 0, 1503, 1503, 6.0, 1503, 0, 0.5, history1),
-        ServerView("web2", "UP", "L7OK", "200", 2, 1, 1, 1502, 1502, 6.0, 1502, 0, 0.5, history2),
+        ServerView(
+            "web1",
+            "UP",
+            "L7OK",
+            "200",
+            1,
+            1,
+            0,
+            1503,
+            1503,
+            6.0,
+            1503,
+            0,
+            0.5,
+            history1,
+            0,
+            0,
+            1,
+            2,
+        ),
+        ServerView(
+            "web2",
+            "UP",
+            "L7OK",
+            "200",
+            2,
+            1,
+            1,
+            1502,
+            1502,
+            6.0,
+            1502,
+            0,
+            0.5,
+            history2,
+            0,
+            1,
+            3,
+            4,
+        ),
     )
     return VipView("presentation", True, FROZEN_NOW - 1, None, 1, 3005, 12.0, servers)
 
@@ -263,41 +305,89 @@ class FakeStats:
         return dataclasses.replace(self.view, vip=vip)
 
 
-class FakeTrafficRun:
-    """A traffic run that answered round-robin and is still going."""
+def fake_window(servers: tuple[str, ...] = ("web1", "web2"), seconds: int = 30) -> WindowSnapshot:
+    """A real sliding window fed fixed outcomes on a fixed clock: `seconds` seconds of 10
+    requests a second per server, web2 slower and with a few failures after second 20."""
+    now = [0.0]
+    window = SlidingWindow(clock=lambda: now[0])
+    for second in range(seconds):
+        for index, server in enumerate(servers):
+            for request in range(10):
+                now[0] = second + request / 10
+                slow = index % 2 == 1 and second >= 20
+                latency = (2.0 + index + request / 10 + (40.0 if slow else 0.0)) / 1000
+                if slow and request == 9:
+                    outcome = Outcome(FROZEN_NOW, 5.0, error=ErrorKind.TIMEOUT, detail="timeout")
+                else:
+                    outcome = answered(FROZEN_NOW, latency, 200, server)
+                window.record(outcome)
+    now[0] = float(seconds)
+    return window.snapshot()
+
+
+class FakeTrafficControl:
+    """Continuous traffic that records what it was asked, and reports a fixed window."""
 
     def __init__(self, vip: str) -> None:
         self.vip = vip
-        self.stopped = False
+        self.calls: list[str] = []
+        self.rate = 20.0
+        self.mode: TrafficMode = "fresh"
+        self.running = False
+        self.sent = 0
+        self.window = fake_window()
 
-    def tally(self) -> TrafficTally:
+    def start(self) -> TrafficTally:
+        self.calls.append("start")
+        self.running, self.sent = True, 100
+        return self.tally_or_empty()
+
+    def stop(self) -> TrafficTally | None:
+        self.calls.append("stop")
+        self.running = False
+        return self.tally_or_empty()
+
+    def faster(self) -> float:
+        self.calls.append("faster")
+        self.rate = step_rate(self.rate, 1)
+        return self.rate
+
+    def slower(self) -> float:
+        self.calls.append("slower")
+        self.rate = step_rate(self.rate, -1)
+        return self.rate
+
+    def toggle_mode(self) -> TrafficMode:
+        self.calls.append("mode")
+        self.mode = "keepalive" if self.mode == "fresh" else "fresh"
+        return self.mode
+
+    def tally_or_empty(self) -> TrafficTally:
         recent = tuple(Response(f"web{1 + i % 2}") for i in range(50))
         return TrafficTally(
             url="http://198.18.0.11:80/",
-            mode="fresh",
-            target_rate=20.0,
+            mode=self.mode,
+            target_rate=self.rate,
             elapsed_s=5.0,
-            sent=100,
-            ok=100,
+            sent=self.sent,
+            ok=self.sent,
             failed=0,
-            servers={"web1": 50, "web2": 50},
-            recent=recent,
-            running=not self.stopped,
+            servers={"web1": self.sent // 2, "web2": self.sent // 2} if self.sent else {},
+            recent=recent if self.sent else (),
+            running=self.running,
+            finished_reason=None if self.running or not self.sent else "stopped",
+            figures=self.window if self.sent else WindowSnapshot(),
         )
-
-    def stop(self) -> None:
-        self.stopped = True
 
 
 class FakeTraffic:
-    """Hands out fake runs and remembers them."""
+    """One fake control per VIP."""
 
     def __init__(self) -> None:
-        self.runs: list[FakeTrafficRun] = []
+        self.controls: dict[str, FakeTrafficControl] = {}
 
-    def start(self, vip: str) -> TrafficRun:
-        self.runs.append(FakeTrafficRun(vip))
-        return self.runs[-1]
+    def control(self, vip: str) -> TrafficControl:
+        return self.controls.setdefault(vip, FakeTrafficControl(vip))
 
 
 class FakeServers:
