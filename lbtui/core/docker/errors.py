@@ -17,6 +17,7 @@ found by walking the chain of exceptions, never by showing that text.
 from __future__ import annotations
 
 import errno
+import http.client
 import os
 import re
 import socket
@@ -96,6 +97,8 @@ def reason(error: BaseException, url: str) -> str:
         return f"no Docker socket at {where} (socket missing: is the daemon running?)"
     if code is not None and (text := _errno_reason(code, url, where)):
         return text
+    if any(isinstance(cause, http.client.RemoteDisconnected) for cause in causes):
+        return _closed(where)
     if is_timeout(error):
         seconds = _TIMEOUT_VALUE.search(" ".join(str(c) for c in causes))
         within = f"within {float(seconds.group(1)):g} s" if seconds else "in time"
@@ -130,10 +133,14 @@ def _errno_reason(code: int, url: str, where: str) -> str | None:
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return f"no route to {where} (is the host up and on this network?)"
     if code in _CLOSED:
-        return f"{where} closed the connection (is it a Docker engine, and still running?)"
+        return _closed(where)
     if code == errno.ETIMEDOUT:
         return f"no answer from {where} (connection timed out: is the host up?)"
     return None
+
+
+def _closed(where: str) -> str:
+    return f"{where} closed the connection (is it a Docker engine, and still running?)"
 
 
 def _socket_gone(path: str) -> bool:
