@@ -15,7 +15,10 @@ and watches the manager every 0.1 s:
 - a running task swarm marked to stop (an old one being replaced, or a new one a
   rollback removes) is drained at once in every VIP: its engine takes it out of DNS and
   waits ~2 s before stopping it, so the drain lands first;
-- a new task must be UP in every VIP within the gate bound;
+- a new task must be UP in every VIP within the gate bound, after checks lbtui is sure
+  of: a slot that DNS gives a new address counts as UP at once and keeps the check
+  status of its previous task, so lbtui forces the slot's health down when it first
+  sees the new address there, and only `rise` checks on that task bring it UP;
 - a slot drained for a stopped task goes back to ready once HAProxy has dropped that
   address, or at once when a new task's address lands in it.
 """
@@ -30,7 +33,7 @@ from lbtui.core.docker.exec import ExecGateway
 from lbtui.core.docker.services import ServiceGateway, ServiceRequest, ServiceSnapshot, TaskSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
-from lbtui.core.rollout.lb_server import lb_running
+from lbtui.core.rollout.lb_server import force_down, lb_running
 from lbtui.core.services.slots import Slot, read_slots, service_vips, serving, set_slots, slot_rows
 from lbtui.core.services.spec import LABEL_SPEC
 from lbtui.core.topology.model import Service, Topology, Vip
@@ -65,6 +68,8 @@ class _Watch:
     """Tasks drained because swarm stops them."""
     held: dict[str, set[str]] = field(default_factory=dict)
     """VIP -> slots lbtui drained and has not made ready again."""
+    forced: set[tuple[str, str, str]] = field(default_factory=set)
+    """(VIP, slot, address) of new tasks whose health lbtui forced down, to be proven by checks."""
     gone: set[str] = field(default_factory=set)
     """Addresses of tasks drained because swarm stops them."""
     rolling_back: bool = False
@@ -129,8 +134,25 @@ class _Roll:
             free = [s.server for s in slots if s.server in held and s.address not in watch.gone]
             set_slots(self.hosts, vip, free, "ready")
             held.difference_update(free)
+            fresh = [
+                s
+                for s in slots
+                if s.address in addresses
+                and addresses[s.address].id not in watch.initial
+                and (vip.name, s.server, s.address) not in watch.forced
+            ]
+            force_down(self.hosts, vip, [s.server for s in fresh])
+            watch.forced.update((vip.name, s.server, s.address) for s in fresh)
             rows = slot_rows(self.hosts, vip, self.service.name)
-            now_up = set(serving(rows, slots).values())
+            now_up = {
+                address
+                for server, address in serving(rows, slots).items()
+                if address in addresses
+                and (
+                    addresses[address].id in watch.initial
+                    or (vip.name, server, address) in watch.forced
+                )
+            }
             up_everywhere &= now_up
             for slot in slots:
                 row = rows.get(slot.server)
