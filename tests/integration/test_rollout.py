@@ -266,7 +266,7 @@ def test_backend_failing_image_is_rolled_back_with_the_old_container_serving(
         tally = generator.stop()
     message = str(failed.value)
     print(message)
-    assert f"the new container ({BROKEN}) not UP within" in message, message
+    assert f"the new container ({BROKEN}) was not UP within" in message, message
     assert "rolled back: the old container serves again" in message, message
     no_failure(tally, probe)
     assert probe.versions() == ["v2"], probe.versions()

@@ -118,7 +118,7 @@ class _Replacement:
                 why = "; ".join(
                     f"{v.vip}: {v.status} ({v.check or 'no check yet'})" for v in waiting
                 )
-                return None, f"not UP within {bound_s:g} s: {why}"
+                return None, f"was not UP within {bound_s:g} s: {why}"
             time.sleep(POLL_S)
 
     def start_new(self) -> None:
