@@ -193,7 +193,7 @@ def test_service_rollout_under_load_switches_versions_without_a_failure(
     url = vip_url(deployed.topology, deployed.topology.vips["front"])
     with load(url) as generator, Probe(url) as probe:
         code = main(["rollout", str(deployed.path), "web", "--image", NEW])
-        out = capsys.readouterr().out
+        out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
         probe.mark()
         time.sleep(1.0)
         tally = generator.stop()
@@ -230,6 +230,30 @@ def test_service_rollout_to_a_failing_image_is_rolled_back(
         t["Spec"]["ContainerSpec"]["Image"] for t in tasks if t["Status"]["State"] == "running"
     ]
     assert images == [NEW] * 3, images
+
+
+def test_redeploy_rolls_the_pool_service_back_to_the_file(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = vip_url(deployed.topology, deployed.topology.vips["front"])
+    code = main(["redeploy", str(deployed.path), "front", "--plan"])
+    plan = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert code == 0
+    assert "roll service first, task by task: update service web" in plan, plan
+    assert f"image changed {NEW} -> {OLD}" in plan, plan
+    with load(url) as generator, Probe(url) as probe:
+        code = main(["redeploy", str(deployed.path), "front", "--yes"])
+        out = " ".join(capsys.readouterr().out.split())
+        probe.mark()
+        time.sleep(1.0)
+        tally = generator.stop()
+    with capsys.disabled():
+        print(out)
+    assert code == 0, out
+    no_failure(tally, probe)
+    after = [version for _, version in probe.seen[probe.marked :]]
+    assert probe.seen[0][1] == "v2" and after and set(after) == {"old"}, probe.versions()
+    assert out.count(f"replaced ({OLD}), UP in front after") == 3, out
 
 
 def test_backend_image_change_rolls_one_container_at_a_time(deployed: Deployed) -> None:
