@@ -48,7 +48,7 @@ SERVICE_VIP = {
 }
 SWARM_SERVICE = "com.docker.swarm.service.name"
 #: A progress line without its detail (container ids, timings differ from run to run).
-_LINE = re.compile(r"^(started|done|skipped|failed)\s+(.*? on \S+)")
+_LINE = re.compile(r"^(started|done|skipped|failed)\s+(.*? on [^\s:]+)")
 
 
 @pytest.fixture
