@@ -48,7 +48,9 @@ def server_marks(topology: Topology, vip: str, marks: Marks) -> dict[str, str]:
     """The marks of a VIP's servers, by HAProxy server name."""
     found = {}
     for member in topology.vips[vip].servers:
-        backend = topology.backends[member.backend]
+        backend = topology.backends.get(member.backend)
+        if backend is None:
+            continue  # a service: its tasks are no fault targets
         mark = marks.get((backend.host, backend.name))
         if mark:
             found[server_name(backend.name)] = mark
@@ -61,7 +63,7 @@ def fault_servers(topology: Topology, faults: Iterable[ActiveFault]) -> list[tup
     found = []
     for vip in topology.vips.values():
         for member in vip.servers:
-            backend = topology.backends[member.backend]
-            if (backend.host, backend.name) in hit:
+            backend = topology.backends.get(member.backend)
+            if backend is not None and (backend.host, backend.name) in hit:
                 found.append((vip.name, server_name(backend.name)))
     return found

@@ -133,7 +133,8 @@ class FaultController:
     def _server_target(self, vip: str, server: str | None) -> FaultTarget | None:
         topology = self.screen.topology
         members = topology.vips[vip].servers if vip in topology.vips else ()
-        backends = [topology.backends[m.backend] for m in members]
+        # A service's slots are no fault targets: only plain backends are.
+        backends = [topology.backends[m.backend] for m in members if m.backend in topology.backends]
         backend = next((b for b in backends if server_name(b.name) == server), None)
         if backend is None:
             self.screen.notify("select a server the topology declares first", severity="warning")
