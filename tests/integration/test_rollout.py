@@ -197,8 +197,7 @@ def test_service_rollout_under_load_switches_versions_without_a_failure(
         probe.mark()
         time.sleep(1.0)
         tally = generator.stop()
-    with capsys.disabled():
-        print(out)
+    print(out)  # shown when the test fails
     assert code == 0, out
     no_failure(tally, probe)
     probe.switched()
@@ -217,8 +216,7 @@ def test_service_rollout_to_a_failing_image_is_rolled_back(
         captured = capsys.readouterr()
         time.sleep(1.0)
         tally = generator.stop()
-    with capsys.disabled():
-        print(captured.out, captured.err)
+    print(captured.out, captured.err)  # shown when the test fails
     assert code == 1
     assert "was not UP within" in captured.err and "rolled back" in captured.err, captured.err
     assert f"3 tasks of {NEW} serve again" in captured.err, captured.err
@@ -247,8 +245,7 @@ def test_redeploy_rolls_the_pool_service_back_to_the_file(
         probe.mark()
         time.sleep(1.0)
         tally = generator.stop()
-    with capsys.disabled():
-        print(out)
+    print(out)  # shown when the test fails
     assert code == 0, out
     no_failure(tally, probe)
     after = [version for _, version in probe.seen[probe.marked :]]
