@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from pathlib import Path
 
 import docker.types
@@ -122,3 +124,28 @@ def test_rollout_image_replaces_only_that_service(topology: Topology) -> None:
         with_image(topology, "web", "lbtui/web lab")
     with pytest.raises(BadInput, match="has no service 'wbe'"):
         with_image(topology, "wbe", "x")
+
+
+def test_two_members_of_one_pool_are_never_replaced_at_once() -> None:
+    """Apply's parallel jobs: backends of one pool on two hosts take turns."""
+    vips = list(load_topology(SAMPLE).vips.values())
+    inside = 0
+    most = 0
+    count_lock = threading.Lock()
+
+    def replace() -> None:
+        nonlocal inside, most
+        with container.one_at_a_time(vips):
+            with count_lock:
+                inside += 1
+                most = max(most, inside)
+            time.sleep(0.05)
+            with count_lock:
+                inside -= 1
+
+    threads = [threading.Thread(target=replace) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert most == 1

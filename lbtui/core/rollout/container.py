@@ -16,7 +16,10 @@ A backend no running LB has (a first apply) is simply recreated: nothing to drai
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 from lbtui.core.docker.containers import ContainerRequest
 from lbtui.core.docker.exec import ExecGateway
@@ -37,6 +40,9 @@ STOP_TIMEOUT_S = 5.0
 POLL_S = 0.25
 
 STEP = "rollout"
+#: One lock per VIP pool, by VIP name, shared by every apply thread of this process.
+_POOL_LOCKS: dict[str, threading.Lock] = {}
+_POOL_LOCKS_GUARD = threading.Lock()
 
 
 def gate_bound_s(vips: list[Vip]) -> float:
@@ -163,8 +169,36 @@ def replace_backend(
         container_id = hosts.create_container(host, wanted)
         hosts.start_container(host, container_id)
         return f"replaced ({container_id[:12]}); no running LB uses it, nothing to drain"
+    with one_at_a_time(vips):
+        return _replace_in_pools(hosts, host, wanted, backend.port, vips, report, bound_s)
+
+
+@contextmanager
+def one_at_a_time(vips: list[Vip]) -> Iterator[None]:
+    """Hold the pools of `vips`: two backends of one pool are never replaced at once.
+
+    Apply runs backends of different hosts in parallel; replacing two members of one
+    pool together would take the pool's capacity, or all of it, away at once.
+    """
+    with ExitStack() as held:
+        for name in sorted({vip.name for vip in vips}):  # one order: no deadlock
+            with _POOL_LOCKS_GUARD:
+                lock = _POOL_LOCKS.setdefault(name, threading.Lock())
+            held.enter_context(lock)
+        yield
+
+
+def _replace_in_pools(
+    hosts: ExecGateway,
+    host: str,
+    wanted: ContainerRequest,
+    port: int,
+    vips: list[Vip],
+    report: Reporter,
+    bound_s: float | None,
+) -> str:
     bound = bound_s if bound_s is not None else gate_bound_s(vips)
-    work = _Replacement(hosts, host, wanted, backend.port, vips, report)
+    work = _Replacement(hosts, host, wanted, port, vips, report)
     work.event(Phase.STARTED, f"{work.drain()}; replacing with {wanted.image}")
     work.everywhere("maint")
     renamed = False
