@@ -126,8 +126,9 @@ def _networks_job(
                 if not change.changes:
                     done.append(carry_out(change, report, lambda: None))
                     continue
-                # A swarm network's copies on workers go away a moment after the manager's.
-                copies = [h for h in names if h != host] if network.scope == "swarm" else []
+                # A swarm network's node copies (the manager's own included) go away a
+                # moment after the swarm's record of it.
+                copies = names if network.scope == "swarm" else []
                 remove = partial(_remove_network, hosts, host, network.id, copies)
                 done.append(carry_out(change, report, remove))
         return done
