@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Vertical, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header
 
@@ -105,12 +105,7 @@ class DashboardScreen(DashboardActions):
             with Pane(title="VIP stats", id="vips-pane"), VerticalScroll(id="vips"):
                 yield from self.vip_panels.values()
             containers = Pane(self.containers_table, title="Containers", id="containers-pane")
-            if self.swarm.shown:  # a topology's swarm services sit above its containers
-                with Vertical(id="services-column"):
-                    yield self.swarm.pane
-                    yield containers
-            else:
-                yield containers
+            yield self.swarm.column(containers)
             yield Pane(self.networks_table, title="Networks", id="networks-pane")
             yield self.traffic.pane
             yield Pane(self.event_log, title="Events", id="events-pane")
@@ -181,9 +176,9 @@ class DashboardScreen(DashboardActions):
         if self.selected_vip:
             stats = self.stats.get(self.selected_vip)
             marks = self.faults.marks
-            services = self.swarm.shown_state
+            swarm = self.swarm.shown_state
             hops = views.path_hops(
-                self.topology, self.selected_vip, self.hosts, stats, marks, *services
+                self.topology, self.selected_vip, self.hosts, stats, marks, *swarm
             )
             self.path_view.show(hops)
             title = f"Path of {self.selected_vip}"
@@ -282,8 +277,7 @@ class DashboardScreen(DashboardActions):
         self.log_event(message.host, text, message.event.time or None)
         if message.event.type in STATE_CHANGING_TYPES:
             self.host_pollers[message.host].wake()
-            for poller in self.swarm.pollers:
-                poller.wake()
+            self.swarm.wake()
 
     @on(EventStreamLost)
     def _stream_lost(self, message: EventStreamLost) -> None:

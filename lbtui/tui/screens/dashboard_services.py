@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from textual.containers import Vertical
+from textual.widget import Widget
+
 from lbtui.core.progress import ProgressEvent
 from lbtui.core.services.status import ServiceStatus
 from lbtui.core.topology.limits import SERVICE_REPLICAS_MAX
@@ -65,6 +68,15 @@ class ServiceController:
         fetch = fetch_services(swarm, screen.services.clock)
         self.poller = Poller(screen, "poll services", fetch, screen.refresh_settings.docker_s)
         self.poller.start()
+
+    def column(self, containers: Pane) -> Widget:
+        """The containers pane; in a topology with services, under the services pane."""
+        return Vertical(self.pane, containers, id="services-column") if self.shown else containers
+
+    def wake(self) -> None:
+        """Read the services soon (a Docker event may have changed a task)."""
+        if self.poller is not None:
+            self.poller.wake()
 
     def stop(self) -> None:
         """Poll no more."""
@@ -131,8 +143,7 @@ class ServiceController:
         else:
             self.activity.pop(service, None)
         self.paint()
-        if self.poller is not None:
-            self.poller.wake()
+        self.wake()
 
     def paint(self) -> None:
         """Repaint the pane (by key) and the path view."""
