@@ -110,6 +110,7 @@ async def test_the_dashboard_shows_the_service_and_scales_it(deployed: Topology)
             assert len(tasks) == 4 and all(cells[4] == "running" for cells in tasks.values())
             assert {cells[3] for cells in tasks.values()} <= {"docker1", "docker2", "docker3"}
             assert "4/4 tasks UP in the LB; swarm 4/4" in _service_hop(app)
+            await wait_for(pilot, lambda: _task_containers(app) == 4, "4 task containers")
 
             screen.swarm.table.focus()
             await pilot.press("plus")
@@ -131,6 +132,11 @@ async def test_the_dashboard_shows_the_service_and_scales_it(deployed: Topology)
             assert not [n for n in app._notifications if n.severity == "error"]
     finally:
         services.close()
+
+
+def _task_containers(app: LbtuiApp) -> int:
+    rows = _screen(app).containers_table.all_rows.values()
+    return sum(1 for row in rows if row[8] == f"● task of {SERVICE}" and row[3] == "running")
 
 
 def _notes(app: LbtuiApp) -> str:

@@ -83,3 +83,20 @@ def test_service_events_name_count_changes_only_after_the_first_read() -> None:
     assert service_events(before, after) == ["service web: 4/4 -> 4/5 tasks running"]
     gone = {"web": ServiceStatus("web", "lbtui/web:lab", 4, 0, (), False, "not deployed")}
     assert service_events(before, gone) == ["service web: not deployed"]
+
+
+def test_a_task_container_is_marked_as_its_services() -> None:
+    from lbtui.core.docker.snapshots import ContainerSnapshot
+    from lbtui.tui.present.rows import SWARM_SERVICE_LABEL, container_rows
+    from tests.tui.snapshot_apps.fake_swarm import services_hosts, services_topology
+
+    hosts = services_hosts()
+    labels = {SWARM_SERVICE_LABEL: "web"}
+    task = ContainerSnapshot(
+        "docker2", "abc", "web.1.x1y2", "lbtui/web:lab", "running", "Up", None, (), (), labels
+    )
+    other = dataclasses.replace(task, name="stray", labels={SWARM_SERVICE_LABEL: "other"})
+    hosts["docker2"] = dataclasses.replace(hosts["docker2"], containers=(task, other))
+    rows = container_rows(services_topology(), hosts)
+    assert rows["docker2/web.1.x1y2"][8] == "● task of web"
+    assert rows["docker2/stray"][8] == ""

@@ -45,6 +45,8 @@ CONTAINER_COLUMNS: Row = (
 )
 #: The column whose non-empty cells the containers table styles as a fault.
 FAULT_COLUMN = "fault"
+#: The label swarm gives a task's container: the service it runs for.
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 
 
 def age_text(polled_at: float, now: float) -> str:
@@ -190,7 +192,10 @@ def container_rows(
         rows[f"{host}/{name}"] = (host, name, image, state, "-", "-", "-", "-", f"○ {role}", "")
     others = sorted(key for key in present if key not in roles)
     for host, name in others:
-        rows[f"{host}/{name}"] = _container_row(present[(host, name)], "", "")
+        container = present[(host, name)]
+        service = container.labels.get(SWARM_SERVICE_LABEL, "")
+        role = f"task of {service}" if service in topology.services else ""
+        rows[f"{host}/{name}"] = _container_row(container, role, "")
     return rows
 
 
