@@ -72,6 +72,9 @@ def test_scale_and_rollout_events_of_a_service_start_and_end_an_activity() -> No
         assert activity_change(dataclasses.replace(started, phase=phase), {"web"}) == ("web", "")
     drained = ProgressEvent(Phase.DONE, "scale", "drain", "docker1", "drained front/web.3")
     assert activity_change(drained, {"web"}) is None
+    task = ProgressEvent(Phase.STARTED, "rollout", "web.2", "docker1", "drained (front)")
+    assert activity_change(task, {"web"}) == ("web", "rolling out: web.2 started drained (front)")
+    assert activity_change(task, {"api"}) is None
     assert activity_change(ProgressEvent(Phase.STARTED, "lb", "web"), {"web"}) is None
 
 

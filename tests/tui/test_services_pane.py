@@ -9,9 +9,12 @@ import pytest
 from textual.pilot import Pilot
 
 from lbtui.core.errors import ActionFailed
+from lbtui.core.progress import Phase, ProgressEvent, Reporter
 from lbtui.core.topology.limits import SERVICE_REPLICAS_MAX
-from lbtui.tui.app import LbtuiApp
+from lbtui.tui.app import LbtuiApp, make_app
+from lbtui.tui.data.messages import ActionProgressed
 from lbtui.tui.screens.dashboard import DashboardScreen
+from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.event_log import EventLog
 from tests.tui.conftest import settle, wait_for
 from tests.tui.snapshot_apps.apps import build_app
@@ -20,6 +23,7 @@ from tests.tui.snapshot_apps.fake_swarm import (
     build_services_app,
     fake_swarm_services,
     services_stats,
+    services_topology,
     web_status,
 )
 
@@ -182,3 +186,29 @@ async def test_an_unreadable_swarm_is_shown_and_retried() -> None:
         await pilot.press("plus")
         await wait_for(pilot, lambda: bool(app._notifications), "the warning")
         assert "select a service" in next(iter(app._notifications)).message
+
+
+async def test_an_activity_ends_with_its_action_even_without_an_end_event() -> None:
+    class Silent(FakeSwarm):
+        """Fails without reporting it (a core step that forgets its end)."""
+
+        def scale(self, service: str, replicas: int, reporter: Reporter) -> str:
+            if self.release is not None:
+                self.release.wait(10)
+            raise ActionFailed("lost the manager")
+
+    swarm = Silent()
+    swarm.release = threading.Event()
+    refresh = RefreshSettings(stats_s=0.2, docker_s=3600, retry_s=3600)
+    app = make_app(services_topology(), fake_swarm_services(swarm), refresh=refresh)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _settled(pilot)
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: screen.action_running, "the scale to start")
+        started = ProgressEvent(Phase.STARTED, "scale", "web", "docker1", "4 -> 5 tasks")
+        screen.post_message(ActionProgressed(started))
+        await wait_for(pilot, lambda: "scaling 4 -> 5" in _hops(app)[-1], "the activity")
+        swarm.release.set()
+        await wait_for(pilot, lambda: not screen.action_running, "the action's end")
+        await wait_for(pilot, lambda: "scaling" not in _hops(app)[-1], "the activity's end")
+        assert screen.swarm.activity == {}

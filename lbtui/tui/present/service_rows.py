@@ -29,12 +29,22 @@ def service_of(key: str) -> str:
 
 
 def activity_change(event: ProgressEvent, services: Collection[str]) -> tuple[str, str] | None:
-    """(service, what it is doing; '' once done) for a scale or rollout event of a service."""
-    if event.step not in TASK_STEPS or event.target not in services:
+    """(service, what it is doing; '' once done) for a scale or rollout event of a service.
+
+    A service's own `started` begins it and its `done` or `failed` ends it; an event of one
+    of its tasks (`web.2`, as rollouts report them) says where it has got to meanwhile.
+    """
+    if event.step not in TASK_STEPS:
         return None
-    if event.phase is Phase.STARTED:
-        return event.target, f"{TASK_STEPS[event.step]} {event.detail}".strip()
-    return event.target, ""
+    word = TASK_STEPS[event.step]
+    if event.target in services:
+        if event.phase is Phase.STARTED:
+            return event.target, f"{word} {event.detail}".strip()
+        return event.target, ""
+    service = slot_service(event.target)
+    if service is None or service not in services:
+        return None
+    return service, f"{word}: {event.target} {event.phase.value} {event.detail}".strip()
 
 
 def service_rows(

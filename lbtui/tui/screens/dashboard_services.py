@@ -115,6 +115,8 @@ class ServiceController:
         elif error is None and self._error is not None:
             screen.log_event("swarm", "services readable again", message.at)
         self._error = error
+        if self.activity and not screen.action_running:
+            self.activity.clear()  # whatever the events said, nothing is being done now
         if error is None:
             after = {status.name: status for status in message.statuses}
             for line in service_events(self.statuses, after):
