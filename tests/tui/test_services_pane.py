@@ -212,3 +212,20 @@ async def test_an_activity_ends_with_its_action_even_without_an_end_event() -> N
         await wait_for(pilot, lambda: not screen.action_running, "the action's end")
         await wait_for(pilot, lambda: "scaling" not in _hops(app)[-1], "the activity's end")
         assert screen.swarm.activity == {}
+
+
+async def test_faults_leave_a_service_alone_and_say_so_on_its_slot() -> None:
+    """The live app has fault injection: its read-back must not trip over a service member."""
+    app = build_services_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _settled(pilot)
+        poller = screen.faults.poller
+        assert poller is not None
+        await wait_for(pilot, lambda: poller.polls >= 1, "the faults read-back")
+        panel = screen.vip_panels["front"]
+        panel.focus()
+        await pilot.press("down", "f")
+        await wait_for(pilot, lambda: bool(app._notifications), "the refusal")
+        message = next(iter(app._notifications)).message
+        assert message == "web.2 is a slot of service web: faults act on backends, LBs and hosts"
+        assert app.is_running and app.screen is screen

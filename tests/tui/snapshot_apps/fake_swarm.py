@@ -32,6 +32,7 @@ from tests.tui.snapshot_apps.apps import FROZEN_REFRESH
 from tests.tui.snapshot_apps.fake import (
     FROZEN_NOW,
     FakeActions,
+    FakeFaults,
     FakeGateway,
     FakeServers,
     FakeStats,
@@ -178,6 +179,7 @@ def fake_swarm_services(swarm: FakeSwarm | None = None, stats: VipView | None = 
         actions=FakeActions(topology),
         traffic=FakeTraffic(),
         servers=FakeServers(),
+        faults=FakeFaults(topology),
         swarm=swarm or FakeSwarm(),
         clock=frozen_clock,
     )
