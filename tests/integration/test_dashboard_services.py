@@ -114,7 +114,8 @@ async def test_the_dashboard_shows_the_service_and_scales_it(deployed: Topology)
 
             screen.swarm.table.focus()
             await pilot.press("plus")
-            await wait_for(pilot, lambda: "done    scale web" in _events(app), "the scale")
+            await wait_for(pilot, lambda: _scales_ended(app) >= 1, "the scale's end")
+            assert "failed  scale" not in _events(app), f"{_events(app)}\n{_notes(app)}"
             assert "started scale web on docker1: 4 -> 5 tasks" in _events(app)
             await wait_for(pilot, lambda: _serving(app, 5), "a fifth server UP in the panel")
             await wait_for(pilot, lambda: _service_row(app)[2:3] == ("5/5",), "web 5/5")
@@ -125,8 +126,11 @@ async def test_the_dashboard_shows_the_service_and_scales_it(deployed: Topology)
 
             await wait_for(pilot, lambda: not screen.action_running, "the action's end")
             await pilot.press("minus")
-            await wait_for(pilot, lambda: "scale web to 4: done" in _notes(app), "the scale down")
-            assert "drained front/web." in _events(app)
+            await wait_for(pilot, lambda: _scales_ended(app) >= 2, "the scale down's end")
+            events = _events(app)
+            assert "failed  scale" not in events, f"{events}\n{_notes(app)}"
+            assert "started scale web on docker1: 5 -> 4 tasks" in events
+            assert "drained front/web." in events
             await wait_for(pilot, lambda: _serving(app, 4), "4 servers UP again")
             await wait_for(pilot, lambda: _service_row(app)[2:3] == ("4/4",), "web 4/4 again")
             assert not [n for n in app._notifications if n.severity == "error"]
@@ -137,6 +141,12 @@ async def test_the_dashboard_shows_the_service_and_scales_it(deployed: Topology)
 def _task_containers(app: LbtuiApp) -> int:
     rows = _screen(app).containers_table.all_rows.values()
     return sum(1 for row in rows if row[8] == f"● task of {SERVICE}" and row[3] == "running")
+
+
+def _scales_ended(app: LbtuiApp) -> int:
+    """Scales of the service that reported their end (done or failed) in the events."""
+    ends = ("done    scale web on ", "failed  scale web ")
+    return sum(1 for line in _screen(app).query_one(EventLog).lines if any(e in line for e in ends))
 
 
 def _notes(app: LbtuiApp) -> str:
