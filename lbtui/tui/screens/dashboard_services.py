@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.containers import Vertical
 from textual.widget import Widget
 
+from lbtui.core.echo import shown
 from lbtui.core.progress import ProgressEvent
 from lbtui.core.services.status import ServiceStatus
 from lbtui.core.topology.limits import SERVICE_REPLICAS_MAX
@@ -109,7 +110,7 @@ class ServiceController:
     def polled(self, message: ServicesPolled) -> None:
         """A read of the services: the pane, the path, and a line per change in the events."""
         screen = self.screen
-        error = message.error
+        error = shown(message.error) if message.error is not None else None  # an engine's text
         if error is not None and error != self._error:
             screen.log_event("swarm", f"services UNREADABLE: {error}", message.at)
         elif error is None and self._error is not None:
