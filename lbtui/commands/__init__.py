@@ -12,6 +12,7 @@ def _modules() -> list[ModuleType]:
         fault,
         lab,
         redeploy,
+        rollout,
         samples,
         scale,
         server,
@@ -19,7 +20,19 @@ def _modules() -> list[ModuleType]:
         traffic,
     )
 
-    return [lab, deploy, traffic, server, scale, redeploy, fault, dashboard, themes, samples]
+    return [
+        lab,
+        deploy,
+        traffic,
+        server,
+        scale,
+        rollout,
+        redeploy,
+        fault,
+        dashboard,
+        themes,
+        samples,
+    ]
 
 
 COMMAND_MODULES: list[ModuleType] = _modules()

@@ -15,8 +15,9 @@ from lbtui.commands import output
 from lbtui.commands.samples import topology_file
 from lbtui.core.actions import Change, Step, apply, collect_status, plan, teardown
 from lbtui.core.actions.preflight import check_inputs
+from lbtui.core.actions.schedule import MAX_DEFAULT_PARALLEL, check_parallel
 from lbtui.core.actions.status import TopologyStatus
-from lbtui.core.errors import RuntimeFailure
+from lbtui.core.errors import BadInput, RuntimeFailure
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import Topology
 from lbtui.resources import REFERENCE_TOPOLOGY
@@ -50,12 +51,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             parser.add_argument(
                 "--step", choices=[step.value for step in Step], help="run only this step"
             )
+        if name in ("apply", "teardown"):
+            parser.add_argument(
+                "--parallel",
+                metavar="N",
+                type=_workers,
+                help=(
+                    "at most N resources at once, one per host at a time (default: one worker "
+                    f"per host, at most {MAX_DEFAULT_PARALLEL}); 1 runs them one by one"
+                ),
+            )
         if name == "status":
             parser.add_argument("--json", action="store_true", help="print JSON")
         if name == "teardown":
             parser.add_argument(
                 "--leave-swarm", action="store_true", help="also make the hosts leave the swarm"
             )
+
+
+def _workers(text: str) -> int:
+    try:
+        return check_parallel(int(text))
+    except (ValueError, BadInput) as error:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of 1 or more, got {text!r}"
+        ) from error
 
 
 def _load(args: argparse.Namespace) -> Topology:
@@ -85,7 +105,8 @@ def _apply(args: argparse.Namespace) -> int:
     console = output.console()
     with output.open_hosts(topology, console) as hosts:
         try:
-            done = apply(hosts, topology, output.progress_printer(console), step=args.step)
+            report = output.progress_printer(console)
+            done = apply(hosts, topology, report, step=args.step, parallel=args.parallel)
         except RuntimeFailure:
             # Input errors (exit 2) changed nothing; after a failure midway, say where it left
             # every resource, so that the user knows what is up before running apply again.
@@ -143,7 +164,9 @@ def _teardown(args: argparse.Namespace) -> int:
     console = output.console()
     with output.open_hosts(topology, console) as hosts:
         report = output.progress_printer(console)
-        done = teardown(hosts, topology, report, leave_swarm=args.leave_swarm)
+        done = teardown(
+            hosts, topology, report, leave_swarm=args.leave_swarm, parallel=args.parallel
+        )
     removed = sum(1 for c in done if c.changes)
     console.print(f"[green]teardown:[/] {removed} resource(s) removed")
     return 0

@@ -143,11 +143,17 @@ def _put_big_file(lab: LabStatus, host: str, container: str, size: int) -> None:
         client.api.put_archive(container, "/", buffer.getvalue())
 
 
-def _throughputs(url: str, count: int) -> dict[str, list[float]]:
-    """kbit/s of each download of big.bin through the VIP, by the server that sent it."""
+def _throughputs(
+    url: str, each: int, servers: tuple[str, ...] = ("web1", "web2")
+) -> dict[str, list[float]]:
+    """kbit/s of downloads of big.bin through the VIP, by the server that sent it, until
+    every server sent `each` (round-robin is shared with the load running meanwhile, so
+    which server answers a download is not fixed; at most 6 x `each` downloads)."""
     found: dict[str, list[float]] = {}
     with httpx.Client(trust_env=False, timeout=60.0) as client:
-        for _ in range(count):
+        for _ in range(6 * each * len(servers)):
+            if all(len(found.get(server, [])) >= each for server in servers):
+                break
             started = time.monotonic()
             response = client.get(url + "big.bin", headers={"Connection": "close"})
             elapsed = time.monotonic() - started
@@ -163,9 +169,9 @@ def test_rate_lowers_that_servers_throughput(lab: LabStatus, clean: Deployed) ->
     _put_big_file(lab, "docker3", "web2", size)
     url = vip_url(clean.topology, clean.topology.vips[VIP])
     with load(clean.topology, "fresh", rate=20):
-        before = _throughputs(url, 4)
+        before = _throughputs(url, 2)
         add_fault(clean.hosts, clean.topology, fault_request("web2", "rate", kbit=kbit))
-        during = _throughputs(url, 4)
+        during = _throughputs(url, 2)
         listed = list_faults(clean.hosts, clean.topology)
     assert [(f.kind, f.kbit) for f in listed] == [(FaultKind.RATE, kbit)]
     assert max(during["web2"]) < kbit * 1.3, during

@@ -8,6 +8,7 @@ import pytest
 
 from lbtui.core.errors import BadInput
 from lbtui.core.faults.model import ActiveFault, FaultKind, FaultRequest
+from lbtui.core.topology.model import PoolMember, Service
 from lbtui.tui.data.stats_view import ServerView, VipView
 from lbtui.tui.present.event_text import stats_events
 from lbtui.tui.present.fault_effects import FaultEffects, TrafficCount, failed_meanwhile
@@ -158,6 +159,19 @@ def test_fault_servers_are_the_pool_members_a_fault_touches() -> None:
     topology = reference_topology()
     assert fault_servers(topology, [PAUSE]) == [("presentation", "web2")]
     assert fault_servers(topology, [HOST_DOWN]) == []  # the LB is no pool member
+
+
+def test_a_vip_serving_a_service_has_marks_only_on_its_plain_backends() -> None:
+    topology = reference_topology()
+    service = Service("svc", "lbtui/web:lab", "presentation_backend", port=80)
+    vip = topology.vips["presentation"]
+    mixed = dataclasses.replace(vip, servers=(PoolMember("svc"), *vip.servers))
+    topology = dataclasses.replace(
+        topology, services={"svc": service}, vips={"presentation": mixed}
+    )
+    marks = fault_marks([PAUSE])
+    assert server_marks(topology, "presentation", marks) == {"web2": "pause"}
+    assert fault_servers(topology, [PAUSE]) == [("presentation", "web2")]
 
 
 def test_the_form_builds_the_request_the_core_checks() -> None:

@@ -7,6 +7,7 @@ that Docker really behaves so is proven by the integration tests on the lab.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class FakeDockerHosts:
         self.check_exit_code = 0
         self.check_output = "Configuration file is valid\n"
         self._ids = 0
+        self._id_lock = threading.Lock()
         self.requests: dict[str, ContainerRequest] = {}
         self.taken_ports: dict[str, set[int]] = {}
         """Host ports another process holds, per host: a container publishing one cannot start."""
@@ -76,10 +78,9 @@ class FakeDockerHosts:
         networks: Iterable[str] = (),
     ) -> ContainerSnapshot:
         """Put a container on a host as if someone (or an earlier apply) had made it."""
-        self._ids += 1
         container = ContainerSnapshot(
             host=host,
-            id=f"id{self._ids:04d}",
+            id=f"id{self._next_id():04d}",
             name=name,
             image=image,
             state=state,
@@ -96,6 +97,12 @@ class FakeDockerHosts:
         """Change a container's state (e.g. it exited)."""
         engine = self.engines[host]
         engine.containers[name] = dataclasses.replace(engine.containers[name], state=state)
+
+    def _next_id(self) -> int:
+        # apply runs jobs on several threads: ids must stay unique.
+        with self._id_lock:
+            self._ids += 1
+            return self._ids
 
     def _record(self, *call: str) -> None:
         self.changes.append(call)
@@ -208,10 +215,10 @@ class FakeDockerHosts:
 
     def create_network(self, name: str, network: Network, labels: Mapping[str, str]) -> str:
         self._record("create_network", name, network.name)
-        self._ids += 1
+        network_id = f"net{self._next_id():04d}"
         self.engines[name].networks[network.name] = NetworkSnapshot(
             host=name,
-            id=f"net{self._ids:04d}",
+            id=network_id,
             name=network.name,
             driver=network.driver,
             scope="swarm" if network.driver == "overlay" else "local",
@@ -221,7 +228,7 @@ class FakeDockerHosts:
             members=(),
             labels=dict(labels),
         )
-        return f"net{self._ids:04d}"
+        return network_id
 
     def remove_network(self, name: str, network: str) -> None:
         self._record("remove_network", name, network)

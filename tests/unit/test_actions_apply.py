@@ -44,7 +44,8 @@ def test_fake_is_a_gateway(fake: FakeDockerHosts) -> None:
 
 def test_cold_apply_runs_the_recipe_in_order(topology: Topology, fake: FakeDockerHosts) -> None:
     events: list[ProgressEvent] = []
-    done = apply(fake, topology, events.append)
+    # One worker: the engines see the calls in exactly this order (see test_schedule).
+    done = apply(fake, topology, events.append, parallel=1)
     assert [(c.step, c.target, c.verdict) for c in done] == [
         ("swarm", "manager", Verdict.INIT),
         ("swarm", "worker", Verdict.JOIN),

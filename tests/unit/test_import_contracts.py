@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 LAYERS = "cli -> commands -> tui | lab -> core -> resources"
 CORE_LAYERS = (
-    "Inside core: redeploy -> actions -> services -> control | traffic | faults -> docker | "
-    "haproxy -> topology"
+    "Inside core: redeploy -> actions -> rollout -> services -> control | traffic | faults -> "
+    "docker | haproxy -> topology"
 )
 UI_FREE = "The core and the lab never import the UI"
 

@@ -69,15 +69,17 @@ def test_answers_of_the_old_worker_are_ignored_and_the_new_workers_failure_decid
         wait_for("only the worker with grace answering", partial(_only, probe, first))
         assert wait_healthy(probe, ["web1", "web2"], set(), 15.0).healthy
         new = _reload(lb, broken, probe, first)
-        probe.pin_worker(new)
+        probe.pin_worker(new, retired={first})  # as execute_redeploy pins it
         outcome = wait_healthy(probe, ["web1", "web2"], set(), 15.0)
     finally:
         probe.close()
     assert not outcome.healthy
     assert outcome.detail.startswith("web2's health check failed: L4CON"), outcome.detail
-    # The old worker (web2 UP, its last check passed) did answer, and was not listened to.
-    assert set(probe.ignored) == {first}, probe.ignored
-    assert probe.ignored[first] >= 1
+    # The old worker (web2 UP, its last check passed) may answer while the gate runs, as
+    # the kernel hands the runtime socket's connections to either worker: whatever it
+    # said was not listened to. (That it is ignored when it does answer is shown without
+    # the race in test_a_stopping_worker_is_ignored_and_the_running_one_is_the_new_one.)
+    assert set(probe.ignored) <= {first}, probe.ignored
 
 
 def test_one_connection_names_its_worker_and_a_wrong_one_is_refused(lb: LocalLb) -> None:

@@ -132,15 +132,40 @@ def create_overlay(
 ) -> list[Change]:
     """Ensure swarm mode where needed, then every network of the topology."""
     hosts.require_reachable(hosts_for(topology, Step.OVERLAY))
+    done = ensure_manager(hosts, topology, report)
+    for member in swarm_members(topology)[1:]:
+        done += ensure_member(hosts, topology, member, report)
+    return done + ensure_networks(hosts, topology, report)
+
+
+def ensure_manager(
+    hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
+) -> list[Change]:
+    """Init the swarm on the manager (or keep it); every member is checked before any change."""
+    # Planning every member first: a host in another swarm stops apply before the init.
+    changes = plan_swarm(hosts, topology)[:1]
+    return [carry_out(c, report, partial(_swarm, hosts, topology, c)) for c in changes]
+
+
+def ensure_member(
+    hosts: DockerGateway, topology: Topology, member: str, report: Reporter = ignore_progress
+) -> list[Change]:
+    """Join one worker to the manager's swarm (or keep it); the manager is in it already."""
+    manager = swarm_manager(topology)
+    change = _worker_change(hosts, member, manager, hosts.swarm_state(manager))
+    return [carry_out(change, report, partial(_swarm, hosts, topology, change))]
+
+
+def ensure_networks(
+    hosts: DockerGateway, topology: Topology, report: Reporter = ignore_progress
+) -> list[Change]:
+    """Every network of the topology, then the swarm nodes' host labels; after the joins."""
     done = []
-    for change in plan_swarm(hosts, topology):
-        done.append(carry_out(change, report, partial(_swarm, hosts, topology, change)))
     for change in plan_networks(hosts, topology):
         network = topology.networks[change.target]
         done.append(carry_out(change, report, partial(_network, hosts, topology, change, network)))
     # Services are placed by these labels (lab hosts share a hostname).
-    done += label_nodes(hosts, topology, report)
-    return done
+    return done + label_nodes(hosts, topology, report)
 
 
 def _swarm(hosts: DockerGateway, topology: Topology, change: Change) -> str:

@@ -2,9 +2,10 @@
 
 Runs between the backends and the LBs: an LB follows a service through DNS, so its
 configuration does not need the tasks to exist, but they should be serving by the
-time the LB (and its health gate) comes up. A changed spec is handed to swarm as an
-update (it rolls the tasks per the service's `update:` settings); a changed replica
-count goes through `core.services.scale`, which drains leaving tasks first.
+time the LB (and its health gate) comes up. A changed spec is rolled out by
+`core.rollout.service` (swarm replaces the tasks per the service's `update:` settings,
+lbtui drains each before it stops and gates each replacement in the LBs); a changed
+replica count goes through `core.services.scale`, which drains leaving tasks first.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.docker.services import ServiceGateway, ServiceSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter, ignore_progress
+from lbtui.core.rollout.service import roll_service
 from lbtui.core.services.scale import scale_service
 from lbtui.core.services.spec import (
     ROLE,
@@ -109,17 +111,19 @@ def _carry_out(
     found = gateway.find_service(service.name)
     if found is None:
         raise ActionFailed(f"service {service.name} vanished while being changed")
+    rolled = ""
     if change.verdict is Verdict.UPDATE:
         # Keep today's count: a change of count goes through the draining scale below.
-        gateway.update_service(found, replace(wanted, replicas=found.replicas or 1))
-        _wait_updated(gateway, service.name)
+        current = replace(wanted, replicas=found.replicas or 1)
+        rollout = roll_service(_exec(hosts), gateway, topology, service, found, current, report)
+        rolled = rollout.describe()
         _wait_running(gateway, service.name, found.replicas or 1)
     if found.replicas != service.replicas:
         result = scale_service(
             _exec(hosts), gateway, topology, service.name, service.replicas, report
         )
-        return result.describe()
-    return f"updated; {service.replicas} tasks running"
+        return f"{rolled}; {result.describe()}" if rolled else result.describe()
+    return f"{rolled}; {service.replicas} tasks running"
 
 
 def _exec(hosts: DockerGateway) -> ExecGateway:
@@ -144,22 +148,6 @@ def _wait_running(gateway: ServiceGateway, name: str, replicas: int) -> None:
             raise ActionFailed(
                 f"service {name}: {replicas} tasks not running within "
                 f"{CONVERGE_TIMEOUT_S:g} s ({problems or 'no task yet'})"
-            )
-        time.sleep(0.25)
-
-
-def _wait_updated(gateway: ServiceGateway, name: str) -> None:
-    deadline = time.monotonic() + CONVERGE_TIMEOUT_S
-    while True:
-        found = gateway.find_service(name)
-        state = found.update_state if found is not None else ""
-        if state in ("", "completed"):
-            return
-        if state.startswith("rollback") or state == "paused":
-            raise ActionFailed(f"service {name}: swarm's update ended {state}")
-        if time.monotonic() >= deadline:
-            raise ActionFailed(
-                f"service {name}: update still {state} after {CONVERGE_TIMEOUT_S:g} s"
             )
         time.sleep(0.25)
 

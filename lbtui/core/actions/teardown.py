@@ -10,9 +10,10 @@ node labels when it did so.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
+from lbtui.core.actions.schedule import Job, default_parallel, run_jobs
 from lbtui.core.actions.services import remove_services
 from lbtui.core.actions.steps import Change, Verdict, carry_out
 from lbtui.core.docker.gateway import DockerGateway
@@ -36,35 +37,106 @@ def teardown(
     topology: Topology,
     report: Reporter = ignore_progress,
     leave_swarm: bool = False,
+    parallel: int | None = None,
 ) -> list[Change]:
-    """Remove the topology's labelled containers and networks; optionally leave the swarm."""
+    """Remove the topology's labelled containers and networks; optionally leave the swarm.
+
+    As jobs (see `schedule`), with `parallel` workers (default: one per host):
+
+        services                       their tasks hold the overlay; swarm would restart
+                                       their containers if these went first
+        containers H        (H)        after the services
+        networks H          (H)        after H's containers; hosts that manage no swarm
+        networks, managers  (manager)  after everything above: a swarm network goes last
+        leave H             (H)        workers, then (after them) managers
+    """
     names = sorted(topology.hosts)
     hosts.require_reachable(names)
-    same_name = {LABEL_TOPOLOGY: topology.name}
-    # Services first: their tasks hold the overlay, and swarm would restart a removed one.
-    done: list[Change] = remove_services(hosts, topology, report)
-    for host in names:
+    managers = [host for host in names if _is_manager(hosts, host)]
+    # Decide every host before any leaves: a worker's record is read from a manager.
+    leaving = _leave_changes(hosts, topology, names) if leave_swarm else []
+    jobs = [Job("services", "swarm services", _services_job(hosts, topology))]
+    jobs += [
+        Job(f"containers {host}", host, _containers_job(hosts, topology, host), _SERVICES)
+        for host in names
+    ]
+    workers = [host for host in names if host not in managers]
+    jobs += [
+        Job(
+            f"networks {host}",
+            host,
+            _networks_job(hosts, topology, [host], managers),
+            frozenset({f"containers {host}"}),
+        )
+        for host in workers
+    ]
+    everything = frozenset(job.key for job in jobs)
+    if managers:
+        work = _networks_job(hosts, topology, managers, managers)
+        jobs.append(Job("networks managers", managers[0], work, everything))
+    done_networks = frozenset(job.key for job in jobs if job.key.startswith("networks"))
+    left_workers = frozenset(f"leave {c.host}" for c in leaving if c.host not in managers)
+    jobs += [
+        Job(
+            f"leave {change.host}",
+            change.host,
+            _leave_job(hosts, change),
+            done_networks | (left_workers if change.host in managers else frozenset()),
+        )
+        for change in leaving
+    ]
+    return run_jobs(jobs, report, parallel or default_parallel(topology))
+
+
+_SERVICES = frozenset({"services"})
+JobWork = Callable[[Reporter], list[Change]]
+
+
+def _services_job(hosts: DockerGateway, topology: Topology) -> JobWork:
+    return lambda report: remove_services(hosts, topology, report)
+
+
+def _containers_job(hosts: DockerGateway, topology: Topology, host: str) -> JobWork:
+    def work(report: Reporter) -> list[Change]:
+        done = []
+        same_name = {LABEL_TOPOLOGY: topology.name}
         for container in hosts.list_containers(host, same_name):
             role = container.labels.get(LABEL_ROLE, "container")
             change = _scoped(topology, container.name, host, container.labels, role)
             done.append(carry_out(change, report, partial(_remove_container, hosts, change)))
-    removed: set[str] = set()
-    for host in _managers_last(hosts, names):
-        for network in hosts.list_networks(host, same_name):
-            if network.id in removed or (network.scope == "swarm" and not _is_manager(hosts, host)):
-                continue
-            removed.add(network.id)
-            change = _scoped(topology, network.name, host, network.labels, "network")
-            if not change.changes:
-                done.append(carry_out(change, report, lambda: None))
-                continue
-            # A swarm network's copies on workers go away a moment after the manager's.
-            copies = [h for h in names if h != host] if network.scope == "swarm" else []
-            remove = partial(_remove_network, hosts, host, network.id, copies)
-            done.append(carry_out(change, report, remove))
-    if leave_swarm:
-        done += _leave_swarm(hosts, topology, names, report)
-    return done
+        return done
+
+    return work
+
+
+def _networks_job(
+    hosts: DockerGateway, topology: Topology, on: list[str], managers: list[str]
+) -> JobWork:
+    names = sorted(topology.hosts)
+
+    def work(report: Reporter) -> list[Change]:
+        done: list[Change] = []
+        removed: set[str] = set()
+        for host in on:
+            for network in hosts.list_networks(host, {LABEL_TOPOLOGY: topology.name}):
+                if network.id in removed or (network.scope == "swarm" and host not in managers):
+                    continue
+                removed.add(network.id)
+                change = _scoped(topology, network.name, host, network.labels, "network")
+                if not change.changes:
+                    done.append(carry_out(change, report, lambda: None))
+                    continue
+                # A swarm network's copies on workers go away a moment after the manager's.
+                copies = [h for h in names if h != host] if network.scope == "swarm" else []
+                remove = partial(_remove_network, hosts, host, network.id, copies)
+                done.append(carry_out(change, report, remove))
+        return done
+
+    return work
+
+
+def _leave_job(hosts: DockerGateway, change: Change) -> JobWork:
+    return lambda report: [carry_out(change, report, partial(_leave, hosts, change.host))]
 
 
 def _scoped(
@@ -114,15 +186,10 @@ def _remove_network(hosts: DockerGateway, host: str, network_id: str, copies: li
     return "removed"
 
 
-def _leave_swarm(
-    hosts: DockerGateway, topology: Topology, names: list[str], report: Reporter
-) -> list[Change]:
+def _leave_changes(hosts: DockerGateway, topology: Topology, names: list[str]) -> list[Change]:
+    """Whether each host leaves, managers last."""
     states = {host: hosts.swarm_state(host) for host in names}
-    # Decide every host before any leaves: a worker's record is read from a manager.
-    changes = [
-        _leave_change(hosts, topology, host, states) for host in _managers_last(hosts, names)
-    ]
-    return [carry_out(c, report, partial(_leave, hosts, c.host)) for c in changes]
+    return [_leave_change(hosts, topology, host, states) for host in _managers_last(hosts, names)]
 
 
 def _leave_change(

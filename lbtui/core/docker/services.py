@@ -45,6 +45,8 @@ class ServiceRequest:
     constraints: tuple[str, ...] = ()
     update_parallelism: int = 1
     update_order: str = "start-first"
+    update_delay_s: float = 0.0
+    """Seconds swarm waits after each replaced task before the next (also when rolling back)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ServiceSnapshot:
     """None for a global service."""
     update_state: str
     """The last update's state (updating, completed, paused, rollback_...), or ''."""
+    update_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class TaskSnapshot:
     """Network name -> the task's IP address on it."""
     message: str
     error: str
+    image: str = ""
+    """The image of the spec the task was made from."""
 
     @property
     def running(self) -> bool:
@@ -108,6 +113,7 @@ def service_from_inspect(raw: Mapping[str, Any]) -> ServiceSnapshot:
         image=str(container.get("Image", "")),
         replicas=int(replicated.get("Replicas", 0)) if replicated is not None else None,
         update_state=str((raw.get("UpdateStatus") or {}).get("State", "")),
+        update_message=str((raw.get("UpdateStatus") or {}).get("Message", "")),
     )
 
 
@@ -129,6 +135,7 @@ def task_from_inspect(raw: Mapping[str, Any]) -> TaskSnapshot:
         addresses=addresses,
         message=str(status.get("Message", "")),
         error=str(status.get("Err", "")),
+        image=str(((raw.get("Spec") or {}).get("ContainerSpec") or {}).get("Image", "")),
     )
 
 
@@ -158,6 +165,7 @@ def _task_template(request: ServiceRequest) -> docker.types.TaskTemplate:
 
 
 def _spec_arguments(request: ServiceRequest) -> dict[str, Any]:
+    delay_ns = int(request.update_delay_s * 1e9)
     return {
         "task_template": _task_template(request),
         "name": request.name,
@@ -167,6 +175,15 @@ def _spec_arguments(request: ServiceRequest) -> dict[str, Any]:
             parallelism=request.update_parallelism,
             order=request.update_order,
             failure_action="rollback",
+            delay=delay_ns,
+        ),
+        # A rollback replaces tasks like an update does, paced the same; swarm never rolls
+        # back a rollback: it pauses.
+        "rollback_config": docker.types.RollbackConfig(
+            parallelism=request.update_parallelism,
+            order=request.update_order,
+            failure_action="pause",
+            delay=delay_ns,
         ),
         # HAProxy balances over the tasks itself (`tasks.NAME`): no virtual IP needed.
         "endpoint_spec": docker.types.EndpointSpec(mode="dnsrr"),
@@ -210,6 +227,21 @@ class ServiceGateway:
         """Replace the service's whole spec (swarm rolls the tasks per its update settings)."""
         with self._calls(f"update service {request.name}") as api:
             api.update_service(found.id, found.version, **_spec_arguments(request))
+
+    def rollback_service(self, name: str) -> None:
+        """Ask swarm to roll the service back to its previous spec (`docker service rollback`).
+
+        The SDK has no call for it: this is the update endpoint with `rollback=previous`,
+        which ignores the spec sent and uses the one swarm kept before the last update.
+        """
+        with self._calls(f"roll back service {name}") as api:
+            raw = api.inspect_service(name)
+            response = api._post_json(
+                api._url("/services/{0}/update", raw["ID"]),
+                data=raw["Spec"],
+                params={"version": raw["Version"]["Index"], "rollback": "previous"},
+            )
+            api._raise_for_status(response)
 
     def scale_service(self, name: str, replicas: int) -> ServiceSnapshot:
         """Set the number of replicas, nothing else; the service as it was before."""

@@ -12,6 +12,7 @@ survive the reload.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -20,6 +21,7 @@ from lbtui.core.errors import BadInput, RuntimeFailure
 from lbtui.core.topology.limits import HAPROXY_NAME, WEIGHT_MAX, WEIGHT_MIN
 
 AdminState = Literal["ready", "drain", "maint"]
+HealthState = Literal["up", "down"]
 ADMIN_STATES: tuple[AdminState, ...] = ("ready", "drain", "maint")
 
 # srv_op_state values (management guide, "show servers state").
@@ -58,6 +60,27 @@ def set_server_weight(backend: str, server: str, weight: int) -> str:
     if not valid or not WEIGHT_MIN <= weight <= WEIGHT_MAX:
         raise BadInput(f"weight {weight!r}: must be an integer from {WEIGHT_MIN} to {WEIGHT_MAX}")
     return f"set server {_target(backend, server)} weight {weight}"
+
+
+def set_server_addr(backend: str, server: str, address: str, port: int) -> str:
+    """`set server B/S addr IP port P`: point a server at a replaced container at once."""
+    if not re.fullmatch(r"[0-9a-fA-F.:]+", address):
+        raise BadInput(f"server address {address!r}: an IPv4 or IPv6 address")
+    return f"set server {_target(backend, server)} addr {address} port {port}"
+
+
+def set_server_health(backend: str, server: str, health: HealthState) -> str:
+    """`set server B/S health up|down`: down until `rise` checks pass again."""
+    if health not in ("up", "down"):
+        raise BadInput(f"server health {health!r}: use up or down")
+    return f"set server {_target(backend, server)} health {health}"
+
+
+def check_addr_reply(command: str, reply: str) -> None:
+    """`set server ... addr` answers what it changed; anything else is a refusal."""
+    text = " ".join(reply.split())
+    if text and not text.startswith(("IP changed", "no need to change", "port changed")):
+        raise RuntimeCommandFailed(command, text)
 
 
 def batch(*commands: str) -> str:

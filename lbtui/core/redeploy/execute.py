@@ -30,10 +30,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from lbtui.core.actions.bridge import BRIDGE
 from lbtui.core.actions.lb import deploy_lb
-from lbtui.core.actions.steps import Change
+from lbtui.core.actions.steps import Change, carry_out
 from lbtui.core.control.channel import endpoints_of, runtime_command
 from lbtui.core.docker.exec import ExecGateway
 from lbtui.core.errors import ActionFailed, ConfigRejected, HostUnreachable, LbtuiError
@@ -57,6 +58,7 @@ from lbtui.core.redeploy.recover import (
     reconnect,
     settle_after_lost,
 )
+from lbtui.core.rollout.run import rollout_service
 from lbtui.core.topology.pools import pool_servers, template_slots
 
 #: Seconds a reload may take before the new worker answers.
@@ -166,6 +168,8 @@ def _execute_locked(
             # call fails cleanly before any change, and a ping would only delay the reload.
             gateway.require_reachable({vip.host} | {c.host for c in plan.backends_to_launch})
         launch_backends(plan, gateway, report, launched)
+        for change in plan.services_to_roll:
+            carry_out(change, report, partial(_roll, plan, gateway, change.target, report))
     except LbtuiError as error:
         remove_launched(gateway, launched, report, error)
         raise
@@ -188,6 +192,11 @@ def _execute_locked(
         gateway.remove_container(removal.host, removal.name)
         report(ProgressEvent(Phase.DONE, "remove", removal.name, removal.host, "removed"))
     return result
+
+
+def _roll(plan: RedeployPlan, gateway: ExecGateway, service: str, report: Reporter) -> str:
+    rolled = rollout_service(gateway, plan.topology, service, report=report)
+    return rolled.describe() if rolled is not None else "already as specified"
 
 
 def _require_unchanged(plan: RedeployPlan, gateway: ExecGateway, holder: LockHolder) -> None:

@@ -24,7 +24,8 @@ def launch_backends(
     added to `launched`, even when a later one fails."""
     for change in plan.backends_to_launch:
         wanted = backend_request(plan.topology, plan.topology.backends[change.target])
-        carry_out(change, report, partial(run_container, gateway, change, wanted))
+        work = partial(run_container, gateway, change, wanted, plan.topology, report)
+        carry_out(change, report, work)
         if change.verdict is Verdict.CREATE:
             launched.append(change)
 

@@ -21,6 +21,7 @@ from lbtui.core.docker.gateway import DockerGateway
 from lbtui.core.haproxy.config import CONFIG_PATH, config_diff
 from lbtui.core.haproxy.config_text import ConfigUnreadable, parse, redact
 from lbtui.core.haproxy.model import HaproxyConfig
+from lbtui.core.services.spec import service_request, spec_differences
 from lbtui.core.topology.limits import backend_of
 from lbtui.core.topology.load import load_topology
 from lbtui.core.topology.model import LABEL_ROLE, LABEL_TOPOLOGY, Topology, Vip
@@ -67,6 +68,8 @@ class RedeployPlan:
     servers_added: tuple[str, ...] = ()
     servers_removed: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    services_to_roll: tuple[Change, ...] = ()
+    """Services of the pool whose spec changed: rolled task by task before the reload."""
 
     @cached_property
     def new_model(self) -> HaproxyConfig:
@@ -91,6 +94,7 @@ class RedeployPlan:
             self.mode is not RedeployMode.NONE
             or bool(self.backends_to_launch)
             or bool(self.containers_to_remove)
+            or bool(self.services_to_roll)
         )
 
     def describe(self) -> list[str]:
@@ -98,6 +102,8 @@ class RedeployPlan:
         lines = [f"VIP {self.vip.name} ({self.vip.container} on {self.vip.host})"]
         for change in self.backends_to_launch:
             lines.append(f"  launch backend first: {change.describe()}")
+        for change in self.services_to_roll:
+            lines.append(f"  roll service first, task by task: {change.describe()}")
         if self.servers_added:
             lines.append(f"  servers added to the pool: {', '.join(self.servers_added)}")
         if self.servers_removed:
@@ -148,6 +154,8 @@ def plan_vip_redeploy(topology: Topology, vip: Vip, gateway: DockerGateway) -> R
     rendered = render_vip(topology, vip)  # bad input fails here, before any host is contacted
     members = [topology.backends.get(m.backend) for m in vip.servers]
     needed = {vip.host} | {backend.host for backend in members if backend is not None}
+    if topology.swarm is not None and any(m.backend in topology.services for m in vip.servers):
+        needed.add(topology.swarm.manager)
     gateway.require_reachable(needed)
     found = gateway.find_container(vip.host, vip.container)
     lb_change = container_change(
@@ -174,6 +182,7 @@ def plan_vip_redeploy(topology: Topology, vip: Vip, gateway: DockerGateway) -> R
         servers_added=tuple(s for s in new_servers if s not in old_servers),
         servers_removed=tuple(s for s in old_servers if s not in new_servers),
         notes=_notes(lb_change, running, rendered.text),
+        services_to_roll=tuple(_services_to_roll(gateway, topology, vip)),
     )
 
 
@@ -200,6 +209,27 @@ def _backends_to_launch(gateway: DockerGateway, topology: Topology, vip: Vip) ->
         change = container_change("backend", topology, backend.host, wanted, found)
         if change.changes:
             changes.append(change)
+    return changes
+
+
+def _services_to_roll(gateway: DockerGateway, topology: Topology, vip: Vip) -> list[Change]:
+    """The pool's deployed services whose spec differs from the file (apply creates the rest)."""
+    members = [topology.services[m.backend] for m in vip.servers if m.backend in topology.services]
+    if not members or topology.swarm is None:
+        return []
+    manager = topology.swarm.manager
+    if not gateway.swarm_state(manager).is_manager:
+        return []
+    services = gateway.services(manager)
+    changes = []
+    for service in members:
+        found = services.find_service(service.name)
+        if found is None or not topology.owns(found.labels):
+            continue
+        differences = spec_differences(found.labels, service_request(topology, service))
+        if differences:
+            reason = "; ".join(differences)
+            changes.append(Change("service", service.name, manager, Verdict.UPDATE, reason))
     return changes
 
 
