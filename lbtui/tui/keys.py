@@ -12,6 +12,7 @@ from enum import Enum, StrEnum
 from textual.binding import Binding, BindingType
 
 from lbtui.core.control.servers import ServerAction
+from lbtui.core.topology.limits import SERVICE_REPLICAS_MAX
 from lbtui.tui.data.services import ContainerOp, Task
 
 
@@ -44,9 +45,21 @@ class TrafficOp(StrEnum):
     VIEW = "traffic view"
 
 
-Runs = Task | ContainerOp | ServerAction | ScreenAction | FaultOp | TrafficOp
-"""What a command runs: a core task, a container, server, fault or traffic operation, or a
-screen action."""
+class ServiceOp(StrEnum):
+    """Scaling the selected swarm service by one task (within 1..SERVICE_REPLICAS_MAX)."""
+
+    SCALE_UP = "scale up"
+    SCALE_DOWN = "scale down"
+
+    @property
+    def step(self) -> int:
+        """The change of the replica count."""
+        return 1 if self is ServiceOp.SCALE_UP else -1
+
+
+Runs = Task | ContainerOp | ServerAction | ScreenAction | FaultOp | TrafficOp | ServiceOp
+"""What a command runs: a core task, a container, server, fault, traffic or service
+operation, or a screen action."""
 
 
 class Command(Enum):
@@ -110,6 +123,18 @@ class Command(Enum):
         "Traffic view",
         "the VIP's per-server figures and latency chart",
         TrafficOp.VIEW,
+    )
+    SCALE_UP = (
+        "plus",
+        "Scale up",
+        f"selected service: one task more (at most {SERVICE_REPLICAS_MAX})",
+        ServiceOp.SCALE_UP,
+    )
+    SCALE_DOWN = (
+        "minus",
+        "Scale down",
+        "selected service: one task less, drained first",
+        ServiceOp.SCALE_DOWN,
     )
     DRAIN = (
         "d",

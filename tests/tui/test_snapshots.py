@@ -12,6 +12,7 @@ from lbtui.tui.screens.detail import DetailScreen
 from tests.tui.conftest import settle, wait_for
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake import deployed_hosts
+from tests.tui.snapshot_apps.fake_swarm import build_services_app
 
 SIZE = (150, 44)
 
@@ -92,3 +93,19 @@ def test_traffic_view(snap_compare: Any) -> None:
 
 def test_traffic_view_smallest(snap_compare: Any) -> None:
     assert snap_compare(build_app(), terminal_size=(100, 30), run_before=_traffic_view)
+
+
+async def _services_settled(pilot: Pilot[Any]) -> None:
+    from lbtui.tui.screens.dashboard import DashboardScreen
+
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen) and screen.swarm.poller is not None
+    poller = screen.swarm.poller
+    await wait_for(pilot, lambda: poller.polls >= 1, "the first read of the services")
+    await pilot.pause()
+
+
+def test_services_screen(snap_compare: Any) -> None:
+    """A service's tasks in the services pane, its live slots (no unused ones) in the VIP panel."""
+    assert snap_compare(build_services_app(), terminal_size=SIZE, run_before=_services_settled)

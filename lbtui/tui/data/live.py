@@ -29,6 +29,7 @@ from lbtui.core.redeploy.plan import RedeployPlan
 from lbtui.core.topology.model import Topology
 from lbtui.core.topology.select import vip_url
 from lbtui.core.traffic.control import DEFAULT_CONTINUOUS_RATE, ContinuousTraffic
+from lbtui.tui.data.live_swarm import LiveSwarm
 from lbtui.tui.data.services import (
     RedeployPreview,
     Services,
@@ -284,6 +285,7 @@ def live_services(topology: Topology, faults: FaultOptions | None = None) -> Ser
         traffic=LiveTraffic(actions.topology),
         servers=LiveServers(actions.topology, hosts),
         faults=LiveFaults(actions.topology, hosts, faults or FaultOptions()),
+        swarm=LiveSwarm(actions.topology, hosts),
         notices=tuple(hosts.warnings),
         closers=(stats.close, hosts.close),
     )

@@ -8,6 +8,7 @@ from lbtui.core.docker.hosts import HostEvent
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.faults.model import ActiveFault
 from lbtui.core.progress import ProgressEvent
+from lbtui.core.services.status import ServiceStatus
 from lbtui.core.traffic.tally import TrafficTally
 from lbtui.tui.data.services import RedeployPreview, Task, TrafficControl
 from lbtui.tui.data.stats_view import VipView
@@ -119,4 +120,23 @@ class TrafficPolled(Message):
         """Which run of the dashboard's this is (a late poll of an earlier run is dropped)."""
         self.tally = tally
         self.at = at
+        super().__init__()
+
+
+class ServicesPolled(Message):
+    """The swarm services were read from the manager; `error` says why they could not be."""
+
+    def __init__(self, statuses: tuple[ServiceStatus, ...], at: float, error: str | None) -> None:
+        self.statuses = statuses
+        self.at = at
+        self.error = error
+        super().__init__()
+
+
+class ServiceScaled(Message):
+    """The dashboard scaled a service; the core returned with `replicas` tasks running."""
+
+    def __init__(self, service: str, replicas: int) -> None:
+        self.service = service
+        self.replicas = replicas
         super().__init__()

@@ -17,6 +17,7 @@ from lbtui.core.actions.steps import Step
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.faults.model import ActiveFault, FaultRequest
 from lbtui.core.progress import Reporter
+from lbtui.core.services.status import ServiceStatus
 from lbtui.core.topology.model import Topology
 from lbtui.core.traffic.spec import TrafficMode
 from lbtui.core.traffic.tally import TrafficTally
@@ -212,6 +213,16 @@ class FaultControl(Protocol):
         """Every active fault, read back from the engines."""
 
 
+class SwarmControl(Protocol):
+    """The topology's swarm services, as `lbtui status` reads them and `lbtui scale` scales them."""
+
+    def statuses(self) -> tuple[ServiceStatus, ...]:
+        """Every service of the topology as the manager reports it (problems in place)."""
+
+    def scale(self, service: str, replicas: int, reporter: Reporter) -> str:
+        """Bring the service to `replicas` tasks, draining leaving ones first; one line."""
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything the app is handed: one object per seam."""
@@ -226,6 +237,8 @@ class Services:
     """Runtime server control; None where there is none."""
     faults: FaultControl | None = None
     """Fault injection; None where there is none (the fault keys then say so)."""
+    swarm: SwarmControl | None = None
+    """Swarm services; None where there are none (the scale keys then say so)."""
     clock: Callable[[], float] = field(default=time.time)
     """The wall clock; the snapshot tests freeze it."""
     notices: tuple[str, ...] = ()

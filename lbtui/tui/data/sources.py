@@ -13,11 +13,18 @@ from lbtui.tui.data.messages import (
     EventStreamLost,
     FaultsPolled,
     HostPolled,
+    ServicesPolled,
     StatsPolled,
     TrafficPolled,
 )
 from lbtui.tui.data.pollers import StreamPump
-from lbtui.tui.data.services import DockerSource, FaultControl, StatsSource, TrafficControl
+from lbtui.tui.data.services import (
+    DockerSource,
+    FaultControl,
+    StatsSource,
+    SwarmControl,
+    TrafficControl,
+)
 from lbtui.tui.data.stats_view import VipView
 
 
@@ -65,6 +72,18 @@ def fetch_faults(faults: FaultControl) -> Callable[[], FaultsPolled]:
             return FaultsPolled(faults.active())
         except Exception as error:  # shown in the events; the poller retries
             return FaultsPolled((), _reason(error))
+
+    return fetch
+
+
+def fetch_services(swarm: SwarmControl, clock: Callable[[], float]) -> Callable[[], ServicesPolled]:
+    """A fetch for the services poller."""
+
+    def fetch() -> ServicesPolled:
+        try:
+            return ServicesPolled(swarm.statuses(), clock(), None)
+        except Exception as error:  # shown in the services pane; the poller retries
+            return ServicesPolled((), clock(), _reason(error))
 
     return fetch
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from lbtui.core.faults.model import ActiveFault, FaultKind, FaultRequest
 from lbtui.core.topology.limits import server_name
-from lbtui.core.topology.model import Topology
+from lbtui.core.topology.model import Backend, Topology, Vip
 
 #: One narrow character (a wide emoji would shift the columns after it).
 FAULT_MARK = "↯"
@@ -44,13 +44,15 @@ def fault_marks(faults: Iterable[ActiveFault]) -> dict[tuple[str, str], str]:
     return {key: ", ".join(names) for key, names in labels.items()}
 
 
+def pool_backends(topology: Topology, vip: Vip) -> list[Backend]:
+    """The VIP's pool members that are backend containers (a swarm service's tasks are not)."""
+    return [topology.backends[m.backend] for m in vip.servers if m.backend in topology.backends]
+
+
 def server_marks(topology: Topology, vip: str, marks: Marks) -> dict[str, str]:
     """The marks of a VIP's servers, by HAProxy server name."""
     found = {}
-    for member in topology.vips[vip].servers:
-        backend = topology.backends.get(member.backend)
-        if backend is None:
-            continue  # a service: its tasks are no fault targets
+    for backend in pool_backends(topology, topology.vips[vip]):
         mark = marks.get((backend.host, backend.name))
         if mark:
             found[server_name(backend.name)] = mark
@@ -62,8 +64,7 @@ def fault_servers(topology: Topology, faults: Iterable[ActiveFault]) -> list[tup
     hit = {(fault.host, container) for fault in faults for container in fault.containers}
     found = []
     for vip in topology.vips.values():
-        for member in vip.servers:
-            backend = topology.backends.get(member.backend)
-            if backend is not None and (backend.host, backend.name) in hit:
+        for backend in pool_backends(topology, vip):
+            if (backend.host, backend.name) in hit:
                 found.append((vip.name, server_name(backend.name)))
     return found

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 from lbtui.core.docker.snapshots import ContainerSnapshot, HostSnapshot, NetworkSnapshot
 from lbtui.core.echo import shown
-from lbtui.core.topology.limits import server_name, slot_service
+from lbtui.core.services.status import ServiceStatus
+from lbtui.core.topology.limits import server_name
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.present.fault_text import Marks, mark_text
+from lbtui.tui.present.hops import Hop, HopState
+from lbtui.tui.present.service_rows import service_hop
 
 Row = tuple[str, ...]
 Rows = dict[str, Row]
@@ -44,17 +45,8 @@ CONTAINER_COLUMNS: Row = (
 )
 #: The column whose non-empty cells the containers table styles as a fault.
 FAULT_COLUMN = "fault"
-
-HopState = Literal["ok", "bad", "planned", "unknown", "fault"]
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One step of a VIP's request path, indented by `depth`."""
-
-    depth: int
-    text: str
-    state: HopState
+#: The label swarm gives a task's container: the service it runs for.
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 
 
 def age_text(polled_at: float, now: float) -> str:
@@ -200,7 +192,10 @@ def container_rows(
         rows[f"{host}/{name}"] = (host, name, image, state, "-", "-", "-", "-", f"○ {role}", "")
     others = sorted(key for key in present if key not in roles)
     for host, name in others:
-        rows[f"{host}/{name}"] = _container_row(present[(host, name)], "", "")
+        container = present[(host, name)]
+        service = container.labels.get(SWARM_SERVICE_LABEL, "")
+        role = f"task of {service}" if service in topology.services else ""
+        rows[f"{host}/{name}"] = _container_row(container, role, "")
     return rows
 
 
@@ -235,9 +230,17 @@ def path_hops(
     hosts: Mapping[str, HostSnapshot],
     stats: VipView | None,
     marks: Marks | None = None,
+    services: Mapping[str, ServiceStatus] | None = None,
+    activity: Mapping[str, str] | None = None,
 ) -> list[Hop]:
-    """The request path of a VIP, hop by hop, as the recipe's diagram draws it; faults marked."""
+    """The request path of a VIP, hop by hop, as the recipe's diagram draws it; faults marked.
+
+    A swarm service's hop adds the manager's task count (`services`) and what is being done
+    to it (`activity`: a scale or rollout in progress).
+    """
     marks = marks or {}
+    services = services or {}
+    activity = activity or {}
     vip = topology.vips[vip_name]
     host = topology.hosts[vip.host]
     lb_snap = hosts.get(vip.host)
@@ -261,7 +264,9 @@ def path_hops(
     hops.append(Hop(2, f"{vip.network} ({driver}{bridge}): {net_word}", net_state))
     for member in vip.servers:
         if member.backend in topology.services:
-            hops.append(_service_hop(member.backend, stats))
+            status = services.get(member.backend)
+            doing = activity.get(member.backend, "")
+            hops.append(service_hop(member.backend, stats, status, doing))
             continue
         backend = topology.backends[member.backend]
         state, hop = _container_hop(hosts, backend.host, backend.name)
@@ -278,17 +283,6 @@ def path_hops(
         text = f"{backend.name}@{backend.host}:{backend.port}: {state}{lb_view}"
         hops.append(_faulted(Hop(3, text, hop), marks.get((backend.host, backend.name))))
     return hops
-
-
-def _service_hop(service: str, stats: VipView | None) -> Hop:
-    """A service's hop: how many of its template slots the LB has UP (unused ones aside)."""
-    if stats is None or not stats.reachable:
-        return Hop(3, f"service {service}: tasks through DNS", "unknown")
-    slots = [s for s in stats.servers if slot_service(s.name) == service]
-    up = sum(1 for s in slots if s.status_class == "-up")
-    used = sum(1 for s in slots if s.status_class != "-maint")
-    hop: HopState = "ok" if up and up == used else "bad"
-    return Hop(3, f"service {service}: {up}/{used} tasks UP in the LB", hop)
 
 
 def _state_word(state: HopState) -> str:

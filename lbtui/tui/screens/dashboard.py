@@ -21,6 +21,8 @@ from lbtui.tui.data.messages import (
     FaultsChanged,
     FaultsPolled,
     HostPolled,
+    ServiceScaled,
+    ServicesPolled,
     StatsPolled,
     TrafficChanged,
     TrafficPolled,
@@ -34,6 +36,7 @@ from lbtui.tui.present import rows as views
 from lbtui.tui.present.event_text import STATE_CHANGING_TYPES, describe_docker_event, stats_events
 from lbtui.tui.screens.dashboard_actions import DashboardActions
 from lbtui.tui.screens.dashboard_faults import FaultController
+from lbtui.tui.screens.dashboard_services import ServiceController
 from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.diff_view import DiffView
@@ -80,6 +83,7 @@ class DashboardScreen(DashboardActions):
         self._ticked_at = 0.0
         self.faults = FaultController(self)
         self.traffic = TrafficController(self)
+        self.swarm = ServiceController(self)
         # Held here, not looked up: the 1 s tick and every poll would walk the DOM otherwise.
         self.hosts_table = KeyedTable(views.HOST_COLUMNS, id="hosts")
         self.networks_table = KeyedTable(views.NETWORK_COLUMNS, id="networks")
@@ -100,7 +104,8 @@ class DashboardScreen(DashboardActions):
             yield self.path_pane
             with Pane(title="VIP stats", id="vips-pane"), VerticalScroll(id="vips"):
                 yield from self.vip_panels.values()
-            yield Pane(self.containers_table, title="Containers", id="containers-pane")
+            containers = Pane(self.containers_table, title="Containers", id="containers-pane")
+            yield self.swarm.column(containers)
             yield Pane(self.networks_table, title="Networks", id="networks-pane")
             yield self.traffic.pane
             yield Pane(self.event_log, title="Events", id="events-pane")
@@ -131,6 +136,7 @@ class DashboardScreen(DashboardActions):
         for pump in self._pumps:
             pump.start()
         self.faults.start()
+        self.swarm.start()
         # Stats paints refresh the ages too; this timer only fires when no paint came for
         # a while, so an idle screen is drawn once a second, not twice.
         self._ages_timer = self.set_interval(AGES_FALLBACK_S, self._tick, name="ages")
@@ -143,6 +149,7 @@ class DashboardScreen(DashboardActions):
         for pump in self._pumps:
             pump.stop()
         self.faults.stop()
+        self.swarm.stop()
 
     def stats_poller(self, vip: str) -> Poller:
         """A poller of the VIP's stats (not started)."""
@@ -169,7 +176,10 @@ class DashboardScreen(DashboardActions):
         if self.selected_vip:
             stats = self.stats.get(self.selected_vip)
             marks = self.faults.marks
-            hops = views.path_hops(self.topology, self.selected_vip, self.hosts, stats, marks)
+            swarm = self.swarm.shown_state
+            hops = views.path_hops(
+                self.topology, self.selected_vip, self.hosts, stats, marks, *swarm
+            )
             self.path_view.show(hops)
             title = f"Path of {self.selected_vip}"
             if self.path_pane.border_title != title:  # setting it, even unchanged, repaints
@@ -213,7 +223,7 @@ class DashboardScreen(DashboardActions):
 
     @on(StatsPolled)
     def _stats_polled(self, message: StatsPolled) -> None:
-        view = message.view
+        view = self.swarm.live(message.view)  # a service shows as its tasks, not 32 slots
         poller = self.stats_pollers.get(view.vip)
         if poller is None:  # a poll of a VIP that left the file, landing late
             return
@@ -253,6 +263,11 @@ class DashboardScreen(DashboardActions):
     def _traffic(self, message: TrafficChanged | TrafficPolled) -> None:
         self.traffic.handle(message)
 
+    @on(ServicesPolled)
+    @on(ServiceScaled)
+    def _swarm(self, message: ServicesPolled | ServiceScaled) -> None:
+        self.swarm.handle(message)
+
     @on(DockerEventSeen)
     def _docker_event(self, message: DockerEventSeen) -> None:
         self._streams_lost.discard(message.host)
@@ -262,6 +277,7 @@ class DashboardScreen(DashboardActions):
         self.log_event(message.host, text, message.event.time or None)
         if message.event.type in STATE_CHANGING_TYPES:
             self.host_pollers[message.host].wake()
+            self.swarm.wake()
 
     @on(EventStreamLost)
     def _stream_lost(self, message: EventStreamLost) -> None:
@@ -273,6 +289,7 @@ class DashboardScreen(DashboardActions):
     @on(ActionProgressed)
     def _progress(self, message: ActionProgressed) -> None:
         self.log_event("lbtui", message.event.describe(), message.event.at)
+        self.swarm.progress(message.event)
 
     def wake_all(self) -> None:
         """Poll every source now (after an action changed the world)."""
@@ -281,6 +298,7 @@ class DashboardScreen(DashboardActions):
             *self.stats_pollers.values(),
             *self.faults.pollers,
             *self.traffic.pollers.values(),
+            *self.swarm.pollers,
         ]:
             poller.wake()
 

@@ -14,11 +14,12 @@ from lbtui.core.progress import Phase, ProgressEvent
 from lbtui.core.topology.model import Topology
 from lbtui.tui.data.messages import ActionFinished, ActionProgressed, RedeployPlanned
 from lbtui.tui.data.services import ContainerOp, RedeployPreview, Services, Task
-from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction, TrafficOp
+from lbtui.tui.keys import Command, FaultOp, Runs, ScreenAction, ServiceOp, TrafficOp
 from lbtui.tui.present.diff_text import diff_size
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.dashboard_faults import FaultController
 from lbtui.tui.screens.dashboard_layout import DashboardLayout
+from lbtui.tui.screens.dashboard_services import ServiceController
 from lbtui.tui.screens.dashboard_traffic import TrafficController
 from lbtui.tui.screens.detail import DetailKind, DetailScreen
 from lbtui.tui.screens.weight import WeightScreen
@@ -45,6 +46,7 @@ class DashboardActions(DashboardLayout):
     diff_pane: Pane
     faults: FaultController
     traffic: TrafficController
+    swarm: ServiceController
 
     def wake_all(self) -> None:
         """Poll every source now."""
@@ -97,6 +99,7 @@ class DashboardActions(DashboardLayout):
             ScreenAction: self.run_screen_action,
             FaultOp: self.faults.run,
             TrafficOp: self.traffic.run,
+            ServiceOp: self.swarm.run,
         }
         runners[type(runs)](runs)
 

@@ -14,7 +14,7 @@ from lbtui.core.echo import shown
 from lbtui.core.faults.model import HOST_PREFIX, ActiveFault, FaultKind, FaultRequest
 from lbtui.core.faults.targets import topology_containers
 from lbtui.core.progress import ProgressEvent
-from lbtui.core.topology.limits import server_name
+from lbtui.core.topology.limits import server_name, slot_service
 from lbtui.tui.data.messages import ActionProgressed, FaultsChanged, FaultsPolled
 from lbtui.tui.data.pollers import Poller
 from lbtui.tui.data.services import FaultControl
@@ -22,7 +22,13 @@ from lbtui.tui.data.sources import fetch_faults
 from lbtui.tui.data.stats_view import VipView
 from lbtui.tui.keys import FaultOp
 from lbtui.tui.present.fault_effects import Expected, FaultEffects
-from lbtui.tui.present.fault_text import fault_label, fault_marks, fault_servers, server_marks
+from lbtui.tui.present.fault_text import (
+    fault_label,
+    fault_marks,
+    fault_servers,
+    pool_backends,
+    server_marks,
+)
 from lbtui.tui.screens.fault_form import FaultScreen
 from lbtui.tui.widgets.vip_panel import VipPanel
 
@@ -132,12 +138,16 @@ class FaultController:
 
     def _server_target(self, vip: str, server: str | None) -> FaultTarget | None:
         topology = self.screen.topology
-        members = topology.vips[vip].servers if vip in topology.vips else ()
-        # A service's slots are no fault targets: only plain backends are.
-        backends = [topology.backends[m.backend] for m in members if m.backend in topology.backends]
+        backends = pool_backends(topology, topology.vips[vip]) if vip in topology.vips else []
         backend = next((b for b in backends if server_name(b.name) == server), None)
         if backend is None:
-            self.screen.notify("select a server the topology declares first", severity="warning")
+            service = slot_service(server or "")
+            why = (
+                f"{server} is a slot of service {service}: faults act on backends, LBs and hosts"
+                if service in topology.services
+                else "select a server the topology declares first"
+            )
+            self.screen.notify(why, severity="warning")
             return None
         return FaultTarget(backend.name, f"{backend.name} on {backend.host}", CONTAINER_KINDS)
 

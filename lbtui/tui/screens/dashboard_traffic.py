@@ -201,7 +201,7 @@ class TrafficController:
         screen.set_class(visible, VIEW_CLASS)
         focused = screen.focused
         if visible and focused is not None and focused.parent is not None:
-            if focused.parent.id in ("containers-pane", "networks-pane"):
+            if focused.parent.id in ("containers-pane", "networks-pane", "services-pane"):
                 self.table.focus()
         elif not visible and focused is not None and self.pane in focused.ancestors_with_self:
             screen.containers_table.focus()

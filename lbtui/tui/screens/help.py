@@ -18,6 +18,8 @@ KEY_NAMES = {
     "tab": "Tab",
     "left_square_bracket": "[",
     "right_square_bracket": "]",
+    "plus": "+",
+    "minus": "-",
 }
 
 

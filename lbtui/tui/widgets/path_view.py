@@ -6,7 +6,7 @@ from textual.containers import Vertical
 from textual.widgets import Label
 
 from lbtui.tui.present.fault_text import FAULT_MARK
-from lbtui.tui.present.rows import Hop
+from lbtui.tui.present.hops import Hop
 
 HOP_CLASSES = ("-ok", "-bad", "-planned", "-unknown", "-fault")
 SYMBOLS = {"ok": "✔", "bad": "✘", "planned": "○", "unknown": "?", "fault": FAULT_MARK}
