@@ -2,13 +2,17 @@
 
     .venv/bin/python bench/scale.py [--lab lbscale] [--subnet 198.18.8.0/24] [--rate 200]
                                     [--idle 60] [--runs 1] [--timeline FILE]
-                                    [--parts apply,noop,scale,rollout,refresh,idle]
+                                    [--parts apply,engines,noop,scale,rollout,refresh,idle]
 
 The topology: 4 services of 6 replicas (24 tasks) on the overlay, 6 plain backends (one
 per host), 4 VIPs on 4 hosts (three mix their service with two plain backends, the
 fourth serves its service alone).
 1. cold apply with `--parallel 1` and with the default, from the same cold start (no
    swarm, network, container or service): seconds of each and the ratio;
+   then the engines alone: 6 web containers (one per engine), then 30 (five per engine,
+   as many as apply's backends and tasks), created and started by hand through the SDK one
+   at a time and all at once: on engines that share this machine's cores, what running
+   them side by side can gain at best;
 2. no-op apply (the default parallel), from a new gateway;
 3. scale the fourth VIP's service 6 -> 24 -> 6 under `--rate` req/s from lbtui's traffic
    generator (fresh connections): seconds until the LB serves the new set (the scale
@@ -30,15 +34,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import yaml
 from dashboard import SIZE, _populated, _until, idle
 
@@ -198,6 +205,35 @@ def timed_apply(
     return seconds, sum(1 for c in changes if c.changes), busy
 
 
+def engine_starts(topology: Topology, per_host: int, at_once: bool) -> float:
+    """Seconds to create and start `per_host` web containers on every host's engine, as a user
+    would by hand (the SDK's create + start, on the topology's overlay), one at a time or all
+    at once; the containers are removed after. The floor of what apply's starts can take."""
+    network = next(iter(topology.networks))
+    names = [(h, f"bench-probe-{h}-{n}") for h in HOSTS for n in range(per_host)]
+    with DockerHosts(topology) as hosts:
+
+        def run(item: tuple[str, str]) -> None:
+            host, name = item
+            hosts.client(host).containers.run(
+                "lbtui/web:lab", name=name, network=network, detach=True
+            )
+
+        try:
+            started = time.perf_counter()
+            if at_once:
+                with ThreadPoolExecutor(max_workers=len(names)) as pool:
+                    list(pool.map(run, names))
+            else:
+                for item in names:
+                    run(item)
+            return time.perf_counter() - started
+        finally:
+            for host, name in names:
+                with contextlib.suppress(docker.errors.NotFound):
+                    hosts.client(host).containers.get(name).remove(force=True)
+
+
 def clean(topology: Topology) -> None:
     """Remove the topology and leave the swarm: the next apply starts cold."""
     with DockerHosts(topology) as hosts:
@@ -330,6 +366,15 @@ def measure(topology: Topology, path: Path, args: argparse.Namespace) -> dict[st
             f"{ratio:.1f}x (target >= 3x and < 8 s)",
         )
     noop, changed, _busy = timed_apply(topology, None)
+    if "engines" in parts:
+        for per_host in (1, 5):
+            one = engine_starts(topology, per_host, at_once=False)
+            together = engine_starts(topology, per_host, at_once=True)
+            _show(
+                results,
+                f"{per_host * len(HOSTS)} containers started by hand ({per_host} per engine)",
+                f"one at a time {one:.2f} s, all at once {together:.2f} s ({one / together:.1f}x)",
+            )
     if changed and "apply" in parts:
         raise SystemExit(f"the no-op apply changed {changed} resources")
     if "noop" in parts:
@@ -368,7 +413,7 @@ def main() -> int:
     parser.add_argument("--timeline", help="JSON lines of every cold apply's jobs and events")
     parser.add_argument(
         "--parts",
-        default="apply,noop,scale,rollout,refresh,idle",
+        default="apply,engines,noop,scale,rollout,refresh,idle",
         help="which parts to run, comma-separated (an apply always runs first)",
     )
     args = parser.parse_args()
