@@ -58,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                 type=_workers,
                 help=(
                     "at most N resources at once, one per host at a time (default: one worker "
-                    f"per host, at most {MAX_DEFAULT_PARALLEL}); 1 runs them one by one"
+                    f"per host, at most {MAX_DEFAULT_PARALLEL}, plus one per service); 1 runs "
+                    "them one by one"
                 ),
             )
         if name == "status":

@@ -169,6 +169,26 @@ def test_history_is_bounded_in_size_and_fills_gaps_with_zero() -> None:
     assert history.series("web1") == (2.0, 0.0, 2.0, 0.0, 2.0)
 
 
+def test_history_series_match_the_samples_as_servers_come_and_go() -> None:
+    history = RateHistory(window=20.0, max_samples=15)
+    kept: list[RateSample] = []
+    for t in range(40):
+        # s.1 serves throughout, s.2 only from t=10 to 29, s.3 from t=25 (a slot reused).
+        rates = {"s.1": 1.0 + t}
+        if 10 <= t < 30:
+            rates["s.2"] = 2.0
+        if t >= 25:
+            rates["s.3"] = float(t)
+        sample = _sample(float(t), **rates)
+        history.add(sample)
+        kept = [*kept, sample][-15:]
+        kept = [k for k in kept if k.at >= t - 20.0]
+        for name in ("s.1", "s.2", "s.3", "s.4"):
+            expected = tuple(r.per_second if (r := k.server(name)) else 0.0 for k in kept)
+            assert history.series(name) == expected, (t, name)
+    assert len(history) == 15
+
+
 def _mock_client(handler: httpx.MockTransport) -> StatsClient:
     return StatsClient(httpx.Client(transport=handler), clock=lambda: 1234.5, monotonic=lambda: 7.0)
 

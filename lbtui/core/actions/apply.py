@@ -8,11 +8,14 @@ it needs:
     networks                 (manager)     after every join; then the nodes' host labels
     backend B                (B's host)    after the overlay
     service S                (service S)   after the overlay
-    lb V                     (V's host)    after the overlay and V's backends and services
+    lb V                     (V's host)    after the overlay and V's backends
     bridge V                 (V's host)    after lb V
 
 A service is its own lane: its work is the swarm's (tasks on many hosts) and mostly
 waiting for it to converge, so services do not queue behind one another on the manager.
+An LB does not wait for its services: it follows their tasks through DNS (`init-addr
+none`), so neither its config check nor its start needs them, and its checks begin as
+the tasks come up; apply still returns only once every service runs its replicas.
 Each job calls the step's own function on the topology narrowed to its resource, so
 that what a step decides and does stays in one place, whether it runs alone or here.
 """
@@ -151,7 +154,6 @@ def _lb_jobs(hosts: DockerGateway, topology: Topology) -> list[Job]:
     for name, vip in topology.vips.items():
         members = {m.backend for m in vip.servers}
         needs = {f"backend {m}" for m in members if m in topology.backends}
-        needs |= {f"service {m}" for m in members if m in topology.services}
         only = dataclasses.replace(topology, vips={name: vip})
         jobs.append(
             Job(f"lb {name}", vip.host, _narrowed(deploy_lbs, hosts, only), _AFTER_OVERLAY | needs)

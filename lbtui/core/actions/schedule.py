@@ -27,7 +27,8 @@ from lbtui.core.errors import BadInput
 from lbtui.core.progress import ProgressEvent, Reporter
 from lbtui.core.topology.model import Topology
 
-#: The default number of workers is one per host of the topology, at most this many.
+#: The default number of workers is one per host of the topology (at most this many),
+#: plus one per service.
 MAX_DEFAULT_PARALLEL = 8
 
 
@@ -45,8 +46,13 @@ class Job:
 
 
 def default_parallel(topology: Topology) -> int:
-    """One worker per host of the topology, at most MAX_DEFAULT_PARALLEL."""
-    return max(1, min(len(topology.hosts), MAX_DEFAULT_PARALLEL))
+    """One worker per host (at most MAX_DEFAULT_PARALLEL), plus one per service.
+
+    A service's job runs on its own lane and mostly waits for the swarm to converge:
+    counted among the hosts' workers, it waited for a free one while the hosts'
+    backends started (measured on a 6-host lab: services began 3.5 s late).
+    """
+    return max(1, min(len(topology.hosts), MAX_DEFAULT_PARALLEL)) + len(topology.services)
 
 
 def check_parallel(parallel: int) -> int:

@@ -7,7 +7,7 @@ RateHistory                                   (the last minute, bounded)
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lbtui.core.haproxy.stats import VipStats
 
@@ -37,10 +37,15 @@ class RateSample:
     frontend_per_second: float
     reset: bool
     """A counter went down (the LB restarted): deltas count from zero."""
+    _by_name: dict[str, ServerRate] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Looked up once per server per poll: a VIP with template slots has dozens of servers.
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.servers})
 
     def server(self, name: str) -> ServerRate | None:
         """The rate of server `name`, if it is in the sample."""
-        return next((s for s in self.servers if s.name == name), None)
+        return self._by_name.get(name)
 
 
 def compute_rates(previous: VipStats, current: VipStats) -> RateSample:
@@ -83,28 +88,40 @@ def _frontend_requests(stats: VipStats) -> int:
 
 
 class RateHistory:
-    """Requests/s per server over a sliding window (a minute by default), bounded in size."""
+    """Requests/s per server over a sliding window (a minute by default), bounded in size.
+
+    Each server's series is kept as samples arrive, so reading one costs a copy, not a
+    search of every sample (a VIP with template slots has dozens of servers, read every poll).
+    The names are a VIP's servers and slots, a bounded set: a series is kept once started.
+    """
 
     def __init__(self, window: float = 60.0, max_samples: int = 600) -> None:
         self.window = window
-        self._samples: deque[RateSample] = deque(maxlen=max_samples)
+        self._max = max_samples
+        self._samples: deque[RateSample] = deque()
+        self._series: dict[str, deque[float]] = {}
 
     def add(self, sample: RateSample) -> None:
         """Record a sample and forget those older than the window."""
+        for name in sample._by_name.keys() - self._series.keys():
+            self._series[name] = deque([0.0] * len(self._samples))
         self._samples.append(sample)
+        for name, values in self._series.items():
+            rate = sample.server(name)
+            values.append(rate.per_second if rate is not None else 0.0)
         horizon = sample.at - self.window
-        while self._samples and self._samples[0].at < horizon:
+        while self._samples and (len(self._samples) > self._max or self._samples[0].at < horizon):
             self._samples.popleft()
+            for values in self._series.values():
+                values.popleft()
 
     def __len__(self) -> int:
         return len(self._samples)
 
     def series(self, server: str) -> tuple[float, ...]:
         """The server's requests/s in each sample of the window, oldest first (0.0 if absent)."""
-        return tuple(
-            rate.per_second if (rate := s.server(server)) is not None else 0.0
-            for s in self._samples
-        )
+        values = self._series.get(server)
+        return tuple(values) if values is not None else (0.0,) * len(self._samples)
 
     def latest(self) -> RateSample | None:
         """The most recent sample, if any."""

@@ -99,14 +99,3 @@ def point_at(gateway: ExecGateway, vip: Vip, server: str, address: str, port: in
         set_server_health(vip.haproxy_backend, server, "down"),
     )
     check_set_reply(command, runtime_command(gateway, vip, command))
-
-
-def force_down(gateway: ExecGateway, vip: Vip, servers: list[str]) -> None:
-    """Force servers' health down in one call: `rise` checks from now on bring them UP.
-
-    A template slot that DNS gives a new task's address counts as UP at once and keeps
-    the check status of the slot's previous task: only a check after this proves the task.
-    """
-    if servers:
-        command = batch(*(set_server_health(vip.haproxy_backend, s, "down") for s in servers))
-        check_set_reply(command, runtime_command(gateway, vip, command))

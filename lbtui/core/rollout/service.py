@@ -33,8 +33,17 @@ from lbtui.core.docker.exec import ExecGateway
 from lbtui.core.docker.services import ServiceGateway, ServiceRequest, ServiceSnapshot, TaskSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Phase, ProgressEvent, Reporter
-from lbtui.core.rollout.lb_server import force_down, lb_running
-from lbtui.core.services.slots import Slot, read_slots, service_vips, serving, set_slots, slot_rows
+from lbtui.core.rollout.lb_server import lb_running
+from lbtui.core.services.slots import (
+    Forced,
+    Slot,
+    prove_new,
+    read_slots,
+    service_vips,
+    serving,
+    set_slots,
+    slot_rows,
+)
 from lbtui.core.services.spec import LABEL_SPEC
 from lbtui.core.topology.model import Service, Topology, Vip
 
@@ -68,7 +77,7 @@ class _Watch:
     """Tasks drained because swarm stops them."""
     held: dict[str, set[str]] = field(default_factory=dict)
     """VIP -> slots lbtui drained and has not made ready again."""
-    forced: set[tuple[str, str, str]] = field(default_factory=set)
+    forced: set[Forced] = field(default_factory=set)
     """(VIP, slot, address) of new tasks whose health lbtui forced down, to be proven by checks."""
     gone: set[str] = field(default_factory=set)
     """Addresses of tasks drained because swarm stops them."""
@@ -125,6 +134,7 @@ class _Roll:
     def look_at_lbs(self, wanted: list[TaskSnapshot], watch: _Watch) -> dict[str, str]:
         """Mark the wanted tasks UP in every VIP; free drained slots; a problem per task."""
         addresses = {self.address(t): t for t in wanted}
+        new = {a for a, t in addresses.items() if t.id not in watch.initial}
         up_everywhere = set(addresses)
         problems: dict[str, str] = {}
         for vip in self.vips:
@@ -134,24 +144,12 @@ class _Roll:
             free = [s.server for s in slots if s.server in held and s.address not in watch.gone]
             set_slots(self.hosts, vip, free, "ready")
             held.difference_update(free)
-            fresh = [
-                s
-                for s in slots
-                if s.address in addresses
-                and addresses[s.address].id not in watch.initial
-                and (vip.name, s.server, s.address) not in watch.forced
-            ]
-            force_down(self.hosts, vip, [s.server for s in fresh])
-            watch.forced.update((vip.name, s.server, s.address) for s in fresh)
+            prove_new(self.hosts, vip, slots, new, watch.forced)
             rows = slot_rows(self.hosts, vip, self.service.name)
             now_up = {
                 address
-                for server, address in serving(rows, slots).items()
+                for address in serving(rows, slots, new, watch.forced).values()
                 if address in addresses
-                and (
-                    addresses[address].id in watch.initial
-                    or (vip.name, server, address) in watch.forced
-                )
             }
             up_everywhere &= now_up
             for slot in slots:

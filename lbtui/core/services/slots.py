@@ -3,11 +3,17 @@
 HAProxy fills a slot with each address `tasks.NAME` resolves to, so a slot is a task
 only through its address: `show servers state BACKEND` gives every slot's address, and
 a task's address on the service's network names the slot it holds.
+
+A slot that DNS gives a new task's address counts as UP at once and keeps the check
+status (`L7OK`) of the slot's previous task: its stats say nothing about the new task.
+So whoever waits for new tasks (scale up, rollout) forces each such slot's health down
+when it first sees the new address there (`prove_new`), and counts the slot only after
+that (`serving` with `new` and `forced`): only `rise` checks on the task bring it UP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass
 
 from lbtui.core.control.channel import runtime_command
@@ -18,6 +24,7 @@ from lbtui.core.haproxy.runtime import (
     batch,
     check_set_reply,
     parse_servers_state,
+    set_server_health,
     set_server_state,
 )
 from lbtui.core.haproxy.stats import StatsRow, parse_stats_csv
@@ -79,17 +86,52 @@ def slot_rows(gateway: ExecGateway, vip: Vip, service: str) -> dict[str, StatsRo
     }
 
 
-def serving(rows: dict[str, StatsRow], slots: Collection[Slot]) -> dict[str, str]:
+#: (VIP, slot, address) of a slot whose health lbtui forced down for the task at that address.
+Forced = tuple[str, str, str]
+
+
+def _key(slot: Slot) -> Forced:
+    return (slot.vip, slot.server, slot.address)
+
+
+def unproven(slots: Iterable[Slot], new: Collection[str], forced: Set[Forced]) -> list[Slot]:
+    """Slots holding a new task's address whose health was not yet forced down for it."""
+    return [s for s in slots if s.address and s.address in new and _key(s) not in forced]
+
+
+def prove_new(
+    gateway: ExecGateway, vip: Vip, slots: Iterable[Slot], new: Collection[str], forced: set[Forced]
+) -> None:
+    """Force down the health of the VIP's slots that newly hold a new task's address.
+
+    One runtime API call; `forced` gains them, so `serving` counts them once checks
+    on the new task brought them UP again.
+    """
+    fresh = unproven(slots, new, forced)
+    if fresh:
+        command = batch(*(set_server_health(vip.haproxy_backend, s.server, "down") for s in fresh))
+        check_set_reply(command, runtime_command(gateway, vip, command))
+        forced.update(_key(s) for s in fresh)
+
+
+def serving(
+    rows: dict[str, StatsRow],
+    slots: Collection[Slot],
+    new: Collection[str] = (),
+    forced: Set[Forced] = frozenset(),
+) -> dict[str, str]:
     """Slot -> address of the slots UP in HAProxy after a passed check, one per address.
 
     A slot that has just been given an address leaves MAINT as UP before any check
-    ran; it counts once its check passed.
+    ran; it counts once its check passed. A slot holding one of the `new` addresses
+    counts only once its health was forced down for that address (module docstring).
     """
     result: dict[str, str] = {}
     for slot in slots:
         row = rows.get(slot.server)
         passed = row is not None and row.check_status.removeprefix("* ").endswith("OK")
         up = slot.address and row is not None and row.state == "UP" and passed
-        if up and slot.address not in result.values():
+        proven = slot.address not in new or _key(slot) in forced
+        if up and proven and slot.address not in result.values():
             result[slot.server] = slot.address
     return result
