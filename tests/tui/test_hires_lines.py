@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 from textual_hires_canvas import Canvas, HiResMode
 
-from lbtui.tui.widgets.hires_lines import draw_hires_polyline
+from lbtui.tui.widgets.hires_lines import draw_hires_polylines
 
 
 def _both(width: int, height: int, lines: list[tuple[np.ndarray, np.ndarray]], mode: HiResMode):
     """The canvases drawn by the library (segment list) and by the rasteriser, same lines."""
     library, ours = Canvas(width, height), Canvas(width, height)
-    for index, (x, y) in enumerate(lines):
-        style = ("red", "blue", "green")[index % 3]
+    styled = [(x, y, ("red", "blue", "green")[n % 3]) for n, (x, y) in enumerate(lines)]
+    for x, y, style in styled:
         segments = [(x[i - 1], y[i - 1], x[i], y[i]) for i in range(1, len(x))]
         library.draw_hires_lines(segments, hires_mode=mode, style=style)
-        draw_hires_polyline(ours, x, y, mode, style)
+    draw_hires_polylines(ours, styled, mode)  # all at once
     return library, ours
 
 
@@ -55,6 +55,7 @@ def test_latency_like_lines_match_and_overwrite_in_order() -> None:
 
 def test_fewer_than_two_points_draw_nothing() -> None:
     canvas = Canvas(10, 5)
-    draw_hires_polyline(canvas, np.array([3.0]), np.array([2.0]), HiResMode.BRAILLE, "red")
-    draw_hires_polyline(canvas, np.array([]), np.array([]), HiResMode.BRAILLE, "red")
+    one, none = (np.array([3.0]), np.array([2.0]), "red"), (np.array([]), np.array([]), "red")
+    draw_hires_polylines(canvas, [one, none], HiResMode.BRAILLE)
+    draw_hires_polylines(canvas, [], HiResMode.BRAILLE)
     assert all(ch == " " for row in canvas._buffer for ch in row)

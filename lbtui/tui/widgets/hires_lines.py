@@ -13,7 +13,7 @@ ways and compares the buffers).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,8 +52,9 @@ def _clipped(x: Floats, y: Floats, width: int, height: int, clip: Clip) -> Float
     return np.vstack((segments[inside], np.array(kept, dtype=np.float64).reshape(-1, 4)))
 
 
-def _walk(x0: Ints, y0: Ints, x1: Ints, y1: Ints) -> tuple[Ints, Ints]:
-    """Every pixel of every segment, as the canvas's Bresenham visits them (order aside)."""
+def _walk(x0: Ints, y0: Ints, x1: Ints, y1: Ints) -> tuple[Ints, Ints, Ints]:
+    """Every pixel of every segment, as the canvas's Bresenham visits them (order aside), and
+    the segment each belongs to."""
     run, rise = np.abs(x1 - x0), np.abs(y1 - y0)
     steps = np.maximum(run, rise) + 1
     segment = np.repeat(np.arange(len(steps)), steps)
@@ -68,36 +69,51 @@ def _walk(x0: Ints, y0: Ints, x1: Ints, y1: Ints) -> tuple[Ints, Ints]:
     dy = np.where(x_major, follow, step)
     sx = np.where(x0 < x1, 1, -1)[segment]
     sy = np.where(y0 < y1, 1, -1)[segment]
-    return x0[segment] + sx * dx, y0[segment] + sy * dy
+    return x0[segment] + sx * dx, y0[segment] + sy * dy, segment
 
 
-def draw_hires_polyline(canvas: Canvas, x: Floats, y: Floats, mode: HiResMode, style: str) -> None:
-    """Draw the polyline through (x, y) (canvas cells, fractional) as `draw_hires_lines` would,
-    with one refresh."""
+def draw_hires_polylines(
+    canvas: Canvas, lines: Sequence[tuple[Floats, Floats, str]], mode: HiResMode
+) -> None:
+    """Draw each polyline (x, y, style) through its points (canvas cells, fractional) as
+    `draw_hires_lines` would, one after the other (a later line takes a cell it shares with an
+    earlier one), in one numpy pass and one refresh."""
     size = canvas._canvas_size
     width, height = size.width, size.height
-    if len(x) < 2 or not width or not height:
+    if not width or not height:
         return
+    clip = canvas._clip_line_cohen_sutherland
+    parts = [(_clipped(x, y, width, height, clip), n) for n, (x, y, _) in enumerate(lines)]
+    parts = [(segments, n) for segments, n in parts if len(segments)]
+    if not parts:
+        return
+    segments = np.vstack([segments for segments, _ in parts])
+    owner = np.concatenate([np.full(len(segments), n) for segments, n in parts])
     cell = hires_sizes[mode]
-    segments = _clipped(x, y, width, height, canvas._clip_line_cohen_sutherland)
-    if not len(segments):
-        return
     ends = np.floor(segments * (cell.width, cell.height, cell.width, cell.height))
-    px, py = _walk(*(ends[:, k].astype(np.int64) for k in range(4)))
+    px, py, segment = _walk(*(ends[:, k].astype(np.int64) for k in range(4)))
+    line = owner[segment]
     cx, cy = px // cell.width, py // cell.height
     on = (cx >= 0) & (cx < width) & (cy >= 0) & (cy < height)
-    px, py, cx, cy = px[on], py[on], cx[on], cy[on]
+    px, py, cx, cy, line = px[on], py[on], cx[on], cy[on], line[on]
     bit = (py % cell.height) * cell.width + px % cell.width
-    masks = np.zeros(width * height, dtype=np.int64)
-    np.bitwise_or.at(masks, cy * width + cx, np.left_shift(1, bit))
-    characters = _CHARACTERS[mode]
+    # One row of sub-pixel masks per line; a cell shows the last line that has a pixel there.
+    masks = np.zeros((len(lines), width * height), dtype=np.int64)
+    np.bitwise_or.at(masks, (line, cy * width + cx), np.left_shift(1, bit))
+    drawn = masks != 0
+    touched = np.flatnonzero(drawn.any(axis=0))
+    winner = len(lines) - 1 - np.argmax(drawn[::-1, touched], axis=0)
+    characters, styles_of = _CHARACTERS[mode], [style for _, _, style in lines]
     buffer, styles = canvas._buffer, canvas._styles
-    touched = np.flatnonzero(masks)
     rows, columns = np.divmod(touched, width)
-    for row, column, mask in zip(
-        rows.tolist(), columns.tolist(), masks[touched].tolist(), strict=True
+    for row, column, owner_line, mask in zip(
+        rows.tolist(),
+        columns.tolist(),
+        winner.tolist(),
+        masks[winner, touched].tolist(),
+        strict=True,
     ):
         if character := characters[mask]:
             buffer[row][column] = character
-            styles[row][column] = style
+            styles[row][column] = styles_of[owner_line]
     canvas.refresh()
