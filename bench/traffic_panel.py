@@ -1,6 +1,6 @@
 """UI-thread cost of one traffic-view update (per-server table + latency chart), 10 servers.
 
-    .venv/bin/python bench/traffic_panel.py [--rounds 5]     # no lab needed
+    .venv/bin/python bench/traffic_panel.py [--rounds 5] [--size 150x44]     # no lab needed
 
 The dashboard runs on a synthetic VIP of 10 servers (fixed stats, no Docker); each round hands
 the traffic controller one tally whose sliding window holds 10 servers and two minutes of
@@ -8,6 +8,8 @@ per-second points (built beforehand, as the poller builds it in a worker thread)
 `TrafficPolled` message would. Measured on the UI thread: the handler (rows synced by key, the
 chart's data replaced), then the UI thread's CPU time until its frames are painted (the plot
 is drawn there), less the same wait with nothing to paint. Target (issue 10): < 10 ms.
+At the default 150x44 the view shows 3 of the 10 table rows and a 5-row chart; a taller
+terminal (`--size 150x70`) paints every row and a taller chart, and costs more.
 """
 
 from __future__ import annotations
@@ -118,7 +120,9 @@ class Gateway:
         return topology()
 
 
-async def measure(rounds: int, jagged: bool) -> tuple[list[float], list[float], int]:
+async def measure(
+    rounds: int, jagged: bool, size: tuple[int, int] = SIZE
+) -> tuple[list[float], list[float], int]:
     """Per round: handler ms and UI-thread CPU ms to painted (less an idle wait); points drawn."""
     gateway = Gateway()
     services = Services(docker=gateway, control=gateway, stats=gateway, actions=gateway)
@@ -126,7 +130,7 @@ async def measure(rounds: int, jagged: bool) -> tuple[list[float], list[float], 
     app = make_app(topology(), services, refresh=frozen)
     tallies = [tally(g, jagged) for g in range(rounds + 1)]  # built off the measured span
     handled, painted = [], []
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         deadline = time.monotonic() + 30
@@ -154,11 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--size",
+        default=f"{SIZE[0]}x{SIZE[1]}",
+        help="terminal COLUMNSxROWS (a taller one shows more table rows and chart rows)",
+    )
     args = parser.parse_args(argv)
+    columns, _, rows = args.size.partition("x")
+    size = (int(columns), int(rows))
     for jagged in (False, True):
-        handled, painted, points = asyncio.run(measure(args.rounds, jagged))
+        handled, painted, points = asyncio.run(measure(args.rounds, jagged, size))
         print(
-            f"traffic view update, {SERVERS} servers, {points} chart points, "
+            f"traffic view update at {args.size}, {SERVERS} servers, {points} chart points, "
             f"{'jagged' if jagged else 'steady'} latency: handler "
             f"{statistics.median(handled):.1f} ms median / {max(handled):.1f} ms worst; "
             f"UI-thread CPU to painted {statistics.median(painted):.1f} ms median / "

@@ -89,6 +89,27 @@ def test_keepalive_mode_reuses_its_pool(faulty_server: tuple[str, Recorder]) -> 
     assert len(recorder.client_ports) <= 2
 
 
+def test_switching_to_fresh_leaves_the_pool_for_a_connection_per_request(
+    faulty_server: tuple[str, Recorder],
+) -> None:
+    url, recorder = faulty_server
+    spec = TrafficSpec(url=url + "/", rate=200, count=80, mode="keepalive", connections=2)
+    generator = TrafficGenerator(spec)
+    generator.start()
+    deadline = time.monotonic() + 5
+    while generator.tally().ok < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with recorder.lock:
+        pooled = len(recorder.client_ports)
+    generator.set_mode("fresh")
+    answered_before = generator.tally().ok
+    assert generator.wait(10)
+    tally = generator.stop()
+    assert tally.ok == 80 and pooled <= 2
+    # Every request after the switch on a new connection, but the (at most 2) in flight then.
+    assert len(recorder.client_ports) - pooled >= 80 - answered_before - 2
+
+
 def test_the_header_tallies_alternating_servers_in_order(
     faulty_server: tuple[str, Recorder],
 ) -> None:

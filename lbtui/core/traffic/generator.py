@@ -17,6 +17,8 @@ from types import TracebackType
 import httpx
 
 from lbtui.core.errors import BadInput
+from lbtui.core.haproxy.config import SERVED_BY_HEADER
+from lbtui.core.traffic import http1
 from lbtui.core.traffic.outcome import Outcome, answered, failed
 from lbtui.core.traffic.spec import (
     MODES,
@@ -25,6 +27,7 @@ from lbtui.core.traffic.spec import (
     check_rate,
     check_target,
     served_by,
+    served_by_parts,
 )
 from lbtui.core.traffic.tally import Tallier, TrafficTally
 from lbtui.core.traffic.window import SlidingWindow
@@ -40,6 +43,7 @@ __all__ = [
 
 #: How long a prompt stop waits for requests in flight before leaving them to their timeout.
 STOP_GRACE_S = 1.0
+_SERVED_BY_KEY = SERVED_BY_HEADER.lower()
 
 
 class TrafficGenerator:
@@ -56,6 +60,9 @@ class TrafficGenerator:
         check_target(spec.url, spec.allow_any_target)
         self.spec = spec
         self._transport = transport
+        # Fresh connections to an http:// target take the bare-socket path (a tenth of
+        # httpx's CPU per request); keep-alive, https and an injected transport use httpx.
+        self._bare = None if transport is not None else _bare_target(spec.url)
         self._tallier = Tallier(spec.url, spec.mode, spec.rate, spec.recent_size, window, sink)
         self._stop = threading.Event()
         # One worker at a time waits for the next slot; the others wait for this lock, so a
@@ -210,6 +217,12 @@ class TrafficGenerator:
             while not self._stop.is_set():
                 if self._claim_slot() is None:
                     break
+                if self._bare is not None and self._mode == "fresh":
+                    if client is not None:  # keep-alive until now: its connection goes
+                        client.close()
+                        client = None
+                    self._send_bare(self._bare)
+                    continue
                 if client is None or generation != self._mode_generation:
                     if client is not None:
                         client.close()
@@ -238,6 +251,27 @@ class TrafficGenerator:
             took = time.monotonic() - began
             outcome = answered(sent_at, took, response.status_code, served_by(response))
         self._tallier.record(outcome)
+
+    def _send_bare(self, target: http1.Target) -> None:
+        self._tallier.sent()
+        sent_at = time.time()
+        began = time.monotonic()
+        try:
+            answer = http1.get(target, self.spec.timeout_s, self.spec.connect_retries)
+        except httpx.HTTPError as error:
+            outcome = failed(sent_at, time.monotonic() - began, error)
+        else:
+            took = time.monotonic() - began
+            server = served_by_parts(answer.headers.get(_SERVED_BY_KEY), answer.body)
+            outcome = answered(sent_at, took, answer.status, server)
+        self._tallier.record(outcome)
+
+
+def _bare_target(url: str) -> http1.Target | None:
+    try:
+        return http1.Target.of(url)
+    except ValueError:
+        return None  # https: httpx does TLS
 
 
 def run_traffic(spec: TrafficSpec, sink: Callable[[Outcome], None] | None = None) -> TrafficTally:

@@ -125,10 +125,14 @@ def check_target(url: str, allow_any: bool = False) -> None:
 
 def served_by(response: httpx.Response) -> str | None:
     """The server that answered: the LB's header, else "served by NAME" in the page."""
-    header: str | None = response.headers.get(SERVED_BY_HEADER)
+    return served_by_parts(response.headers.get(SERVED_BY_HEADER), response.content)
+
+
+def served_by_parts(header: str | None, body: bytes) -> str | None:
+    """`served_by` from the header's value (if any) and the body."""
     if header:
         return header.strip()
-    match = _SERVED_BY_TEXT.search(response.content[:_BODY_SCAN_BYTES])
+    match = _SERVED_BY_TEXT.search(body[:_BODY_SCAN_BYTES])
     return match.group(1).decode("ascii") if match else None
 
 
