@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -33,6 +34,10 @@ class KeyedTable(DataTable[str]):
     def __init__(
         self, columns: Row, *, id: str | None = None, marked_column: str | None = None
     ) -> None:
+        # While cells are updated: update_cell() repaints the whole table, sync() only the
+        # rows it changed (a table-wide repaint re-renders the header and every visible row).
+        # Set first: DataTable's constructor already refreshes.
+        self._repaint_held = False
         super().__init__(cursor_type="row", id=id)
         self._column_names = columns
         self._marked = ColumnKey(marked_column) if marked_column is not None else None
@@ -71,15 +76,20 @@ class KeyedTable(DataTable[str]):
     ) -> SegmentLines:
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
-        if row_key is None or column_key is None:  # the header row, row labels
+        if column_key is None or (row_key is None and row_index != -1):  # row labels
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        if column_key == self._marked and self._data[row_key][column_key]:
-            base_style += self.get_component_rich_style("keyed-table--mark", partial=True)
+        value: object
+        if row_key is None:  # the header row: its cells are keyed by their labels
+            value, height = self.columns[column_key].label.markup, self.header_height
+        else:
+            value, height = self._data[row_key][column_key], self.rows[row_key].height
+            if column_key == self._marked and value:
+                base_style += self.get_component_rich_style("keyed-table--mark", partial=True)
         key = (
             row_index,
             column_index,
-            self._data[row_key][column_key],
-            self.rows[row_key].height,
+            value,
+            height,
             base_style,
             width,
             cursor,
@@ -93,6 +103,19 @@ class KeyedTable(DataTable[str]):
             lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
             self._cells_by_content[key] = lines
         return lines
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        # Held only for update_cell()'s whole-table repaint; not when a column must widen
+        # (that re-renders every row anyway, on idle).
+        if self._repaint_held and not (regions or layout or self._require_update_dimensions):
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def sync(self, rows: Rows) -> None:
         """Make the table show `rows`: add new keys, update changed cells, remove stale keys."""
@@ -133,10 +156,16 @@ class KeyedTable(DataTable[str]):
             if old is None:
                 self.add_row(*row, key=key)
             elif old != row:
-                for column, before, after in zip(self._column_names, old, row, strict=True):
-                    if before != after:
-                        self.update_cell(key, column, after, update_width=len(after) > len(before))
-                        narrowed = narrowed or len(after) < len(before)
+                self._repaint_held = True
+                try:
+                    for column, before, after in zip(self._column_names, old, row, strict=True):
+                        if before != after:
+                            wider = len(after) > len(before)
+                            self.update_cell(key, column, after, update_width=wider)
+                            narrowed = narrowed or len(after) < len(before)
+                finally:
+                    self._repaint_held = False
+                self.refresh_row(self.get_row_index(key))  # nothing when scrolled out of view
             self._shown[key] = row
         if narrowed:
             self._fit_columns()

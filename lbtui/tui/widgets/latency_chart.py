@@ -33,8 +33,8 @@ class LatencyChart(PlotWidget, can_focus=False):
         self._lines: tuple[ChartLine, ...] = ()
         self._markers: tuple[ChartMarker, ...] = ()
         self._shown: object = None
-        self._legend: tuple[str, ...] = ()
-        self._legend_held = False
+        self._legend: tuple[object, ...] = ()
+        self._held = False
         self._lines_drawn = False
 
     @property
@@ -63,8 +63,10 @@ class LatencyChart(PlotWidget, can_focus=False):
         self._lines, self._markers = tuple(lines), tuple(markers)
         colours = self._colours()
         # Each dataset added rewrites the legend, and a legend rewritten is a layout of the
-        # screen: it is written once, at the end, and only when its labels changed.
-        self._legend_held = True
+        # screen: it is written once, at the end, and only when its labels changed. Each
+        # call also asks for a repaint of the whole chart (its children's every line): the
+        # plot is drawn now instead, and only its canvases' changed rows repaint.
+        self._held = True
         try:
             self.clear()
             for index, line in enumerate(self._lines):
@@ -74,8 +76,12 @@ class LatencyChart(PlotWidget, can_focus=False):
                 self.add_v_line(mark.x, colours[-1], label=mark.label)
             self.set_ylimits(0, None)
         finally:
-            self._legend_held = False
-        legend = (*(line.server for line in self._lines), *(m.label for m in self._markers))
+            self._held = False
+        legend = (
+            *(line.server for line in self._lines),
+            *(m.label for m in self._markers),
+            *colours,  # a new theme recolours the legend's markers
+        )
         if legend != self._legend:
             self._legend = legend
             self._update_legend()
@@ -89,9 +95,17 @@ class LatencyChart(PlotWidget, can_focus=False):
             with self._batched():
                 self._render_plot()
             self._needs_rerender = False
+        elif self._needs_rerender:
+            self.refresh()
+
+    def _rerender(self) -> None:
+        if self._held:
+            self._needs_rerender = True
+        else:
+            super()._rerender()
 
     def _update_legend(self) -> None:
-        if not self._legend_held:
+        if not self._held:
             super()._update_legend()
 
     def render(self) -> RenderResult:
@@ -119,9 +133,16 @@ class LatencyChart(PlotWidget, can_focus=False):
                     for y, row in enumerate(canvas._buffer)
                     if y >= len(buffer) or row != buffer[y] or canvas._styles[y] != styles[y]
                 ]
-                if len(canvas._buffer) != len(buffer):
+                if not changed and len(canvas._buffer) == len(buffer):
+                    continue
+                if not self.screen.can_view_partial(canvas):
+                    # Clipped away (the pane too short for the x-axis labels): a refresh
+                    # would make the compositor rebuild its whole map (~1 ms) to paint
+                    # nothing. Its lines are only marked stale, for when it shows again.
+                    canvas._set_dirty()
+                elif len(canvas._buffer) != len(buffer):
                     canvas.refresh()
-                elif changed:
+                else:
                     canvas.refresh(*changed)
 
     def _render_plot(self) -> None:
