@@ -122,13 +122,14 @@ def chart_lines(window: WindowSnapshot, span_s: float = CHART_SPAN_S) -> tuple[C
     """Each server's per-second p99 over the last `span_s` seconds (seconds that got no answer
     leave a gap rather than a zero)."""
     lines = []
-    since = window.now - span_s
+    since, started = window.now - span_s, window.started
     for server, points in window.series.items():
-        kept = [(p.at - window.started, p.p99_ms) for p in points if p.at >= since]
-        answered = [(x, y) for x, y in kept if y is not None]
-        if answered:  # requests that got no answer (the `?` row) have no latency to draw
-            xs, ys = zip(*answered, strict=True)
-            lines.append(ChartLine(server, tuple(xs), tuple(float(y) for y in ys)))
+        # One pass over the points, no pairs zipped apart: this runs on the UI thread.
+        kept = [p for p in points if p.at >= since and p.p99_ms is not None]
+        if kept:  # requests that got no answer (the `?` row) have no latency to draw
+            xs = tuple([p.at - started for p in kept])
+            ys = tuple([float(p.p99_ms) for p in kept if p.p99_ms is not None])
+            lines.append(ChartLine(server, xs, ys))
     return tuple(lines)
 
 
