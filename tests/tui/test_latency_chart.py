@@ -9,8 +9,9 @@ from textual.containers import Vertical
 from textual.geometry import Region
 from textual.strip import Strip
 from textual_hires_canvas import Canvas
+from textual_plot import PlotWidget
 
-from lbtui.tui.present.traffic_rows import ChartLine
+from lbtui.tui.present.traffic_rows import ChartLine, ChartMarker
 from lbtui.tui.widgets.latency_chart import LatencyChart
 from tests.tui.conftest import wait_for
 
@@ -105,3 +106,53 @@ async def test_a_clipped_canvas_shows_its_latest_drawing_once_exposed() -> None:
         await wait_for(pilot, lambda: app.screen.can_view_partial(bottom), "exposed")
         await pilot.pause()
         assert _painted(bottom) == _buffer(bottom)
+
+
+class LibraryTicks(LatencyChart):
+    """The same chart with the library drawing its y ticks every time."""
+
+    def _render_y_ticks(self) -> None:
+        PlotWidget._render_y_ticks(self)
+
+
+class TwoCharts(App[None]):
+    CSS = "LatencyChart { height: 12; }"
+
+    def compose(self) -> ComposeResult:
+        yield LatencyChart(id="ours")
+        yield LibraryTicks(id="library")
+
+
+def _canvases(chart: LatencyChart) -> list[tuple[list[list[str]], list[list[str]]]]:
+    return [(c._buffer, c._styles) for c in chart.query(Canvas)]
+
+
+async def test_y_ticks_drawn_again_from_the_same_inputs_match_the_library() -> None:
+    app = TwoCharts()
+    async with app.run_test(size=(80, 26)) as pilot:
+        ours, library = (
+            app.query_one("#ours", LatencyChart),
+            app.query_one("#library", LibraryTicks),
+        )
+        await pilot.pause()
+        sequence = [
+            (_lines(0, 1), ()),
+            (_lines(1, 1), ()),  # the x axis moves, the y axis stays
+            (_lines(2, 3), ()),
+            (_lines(3, 3), (ChartMarker(62.0, "pause web2"),)),  # a marker at the right edge
+            (_lines(4, 5), (ChartMarker(40.0, "clear web2"),)),
+        ]
+        for lines, markers in sequence:
+            ours.show(lines, markers)
+            library.show(lines, markers)
+            await pilot.pause()
+            assert _canvases(ours) == _canvases(library)
+        replayed = ours._y_ticks_drawn
+        ours.show(*sequence[-1])  # unchanged: nothing drawn
+        app.theme = "textual-light"  # the tick and axis styles change: drawn again
+        await pilot.pause()
+        ours.show(*sequence[-1])
+        library.show(*sequence[-1])
+        await pilot.pause()
+        assert ours._y_ticks_drawn != replayed
+        assert _canvases(ours) == _canvases(library)

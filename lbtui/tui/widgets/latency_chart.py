@@ -36,6 +36,8 @@ class LatencyChart(PlotWidget, can_focus=False):
         self._legend: tuple[object, ...] = ()
         self._held = False
         self._lines_drawn = False
+        self._y_ticks_drawn: tuple[object, object, list[tuple[int, int, str, str]]] | None = None
+        """What the y ticks were drawn from, the left margin they left, the plot cells set."""
 
     @property
     def lines(self) -> tuple[ChartLine, ...]:
@@ -174,6 +176,48 @@ class LatencyChart(PlotWidget, can_focus=False):
             if isinstance(line, LinePlot)
         ]
         draw_hires_polylines(self.query_one("#plot", Canvas), lines, mode)
+
+    def _render_y_ticks(self) -> None:
+        # The y axis rarely changes from one second to the next while the x axis always
+        # does; its labels' markup parsed and written again cost ~0.5 ms. The library's
+        # ticks read only the y range, the sizes, the styles, the plot's left and right
+        # columns as the box, markers and x ticks left them, and write those columns and
+        # the left margin: when all of these are as they were, the same cells are set again.
+        plot = self.query_one("#plot", Canvas)
+        margin = self.query_one("#margin-left", Canvas)
+        columns = (0, self._scale_rectangle.right)
+
+        def edges() -> list[tuple[int, int, str, str]]:
+            return [
+                (x, y, plot._buffer[y][x], plot._styles[y][x])
+                for y in range(len(plot._buffer))
+                for x in columns
+                if x < len(plot._buffer[y])
+            ]
+
+        inputs = (
+            self._y_min,
+            self._y_max,
+            self._y_ticks,
+            self._scale_rectangle,
+            self.margin_left,
+            margin._canvas_size,
+            str(self.get_component_rich_style("plot--axis")),
+            str(self.get_component_rich_style("plot--tick")),
+            edges(),
+        )
+        drawn = self._y_ticks_drawn
+        if (
+            drawn is not None
+            and drawn[0] == inputs
+            and drawn[1] == (margin._buffer, margin._styles)
+        ):
+            for x, y, char, style in drawn[2]:
+                plot._buffer[y][x], plot._styles[y][x] = char, style
+            return
+        super()._render_y_ticks()
+        left = ([list(row) for row in margin._buffer], [list(row) for row in margin._styles])
+        self._y_ticks_drawn = (inputs, left, edges())
 
     def _colours(self) -> list[str]:
         variables = self.app.theme_variables  # computed by Textual once per theme
