@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import cast
 
+from lbtui.core.docker.hosts import HostEvent
 from lbtui.core.errors import ActionFailed, BadInput
-from lbtui.core.faults.model import FaultKind, FaultRequest
+from lbtui.core.faults.model import ActiveFault, FaultKind, FaultRequest
 from lbtui.tui.app import LbtuiApp
+from lbtui.tui.data.messages import DockerEventSeen
 from lbtui.tui.screens.dashboard import DashboardScreen
+from lbtui.tui.screens.dashboard_faults import FAULTS_IDLE_POLL_S, FAULTS_POLL_S
 from lbtui.tui.screens.fault_form import FaultScreen
 from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.keyed_table import KeyedTable
@@ -196,3 +199,36 @@ async def test_unreadable_faults_are_said_once_and_the_last_marks_stay() -> None
         faults.unreadable = None
         poller.wake()
         await wait_for(pilot, lambda: "readable again" in _events(app), "the read-back back")
+
+
+async def test_faults_made_elsewhere_show_on_a_docker_pause_and_idle_polls_slow_down() -> None:
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = _screen(app)
+        faults = cast(FakeFaults, app.services.faults)
+        poller = screen.faults.poller
+        assert poller is not None
+        intervals: list[float | None] = []
+        finished = poller.finished
+
+        def recorded(interval: float | None = None) -> None:
+            intervals.append(interval)
+            finished(interval)
+
+        poller.finished = recorded  # type: ignore[method-assign]
+        # Another terminal paused web2 (`lbtui fault add ... pause`): only Docker says so.
+        faults.held.append(ActiveFault("web2", FaultKind.PAUSE, "docker3", ("web2",)))
+        started = HostEvent("docker3", "container", "start", "web2", {"name": "web2"}, 1.7e9)
+        screen.post_message(DockerEventSeen("docker3", started))
+        await settle(pilot)
+        assert _fault_cell(app, "docker3/web2") == "" and intervals == []
+        paused = dataclasses.replace(started, action="pause")
+        screen.post_message(DockerEventSeen("docker3", paused))
+        await wait_for(pilot, lambda: _fault_cell(app, "docker3/web2") != "", "the row's mark")
+        assert intervals == [FAULTS_POLL_S]  # a fault is active: the short interval
+        faults.held.clear()
+        unpaused = dataclasses.replace(started, action="unpause")
+        screen.post_message(DockerEventSeen("docker3", unpaused))
+        await wait_for(pilot, lambda: _fault_cell(app, "docker3/web2") == "", "the mark gone")
+        assert intervals == [FAULTS_POLL_S, FAULTS_IDLE_POLL_S]

@@ -278,6 +278,7 @@ class DashboardScreen(DashboardActions):
         if message.event.type in STATE_CHANGING_TYPES:
             self.host_pollers[message.host].wake()
             self.swarm.wake()
+            self.faults.docker_event(message.event.action)
 
     @on(EventStreamLost)
     def _stream_lost(self, message: EventStreamLost) -> None:

@@ -36,8 +36,14 @@ if TYPE_CHECKING:
     from lbtui.tui.screens.dashboard import DashboardScreen
 
 #: Reading faults back opens every topology container's namespace: not more often than this
-#: (the poller is also woken right after the dashboard adds or clears one).
+#: while a fault is active (the poller is also woken right after the dashboard adds or clears
+#: one, and by a pause or a network change that Docker reports)...
 FAULTS_POLL_S = 5.0
+#: ... and less often when none is: then the poll only looks for faults another process
+#: (`lbtui fault add` in another terminal) made without a Docker event (loss, rate, down).
+FAULTS_IDLE_POLL_S = 15.0
+#: Docker events that may be a fault added or cleared elsewhere.
+FAULT_EVENTS = frozenset({"pause", "unpause", "connect", "disconnect"})
 CONTAINER_KINDS = tuple(kind for kind in FaultKind if kind is not FaultKind.DOWN)
 HOST_KINDS = (FaultKind.DOWN,)
 
@@ -81,6 +87,11 @@ class FaultController:
         """Poll no more."""
         if self.poller is not None:
             self.poller.stop()
+
+    def docker_event(self, action: str) -> None:
+        """A Docker event: read faults back now if it may be one added or cleared elsewhere."""
+        if self.poller is not None and action in FAULT_EVENTS:
+            self.poller.wake()
 
     @property
     def pollers(self) -> list[Poller]:
@@ -243,7 +254,7 @@ class FaultController:
             if vip in screen.topology.vips:
                 panel.show_faults(server_marks(screen.topology, vip, marks))
         if poller is not None:
-            poller.finished()
+            poller.finished(FAULTS_POLL_S if message.faults else FAULTS_IDLE_POLL_S)
 
     def _log_changes(self, faults: tuple[ActiveFault, ...]) -> None:
         def keyed(found: tuple[ActiveFault, ...]) -> dict[tuple[str, str, str], ActiveFault]:
