@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +24,17 @@ from lbtui.lab import LabSpec, LabStatus, lab_status, lab_up
 from lbtui.tui.app import LbtuiApp, make_app
 from lbtui.tui.data.live import live_services
 from lbtui.tui.data.services import Services
-from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.vip_panel import VipPanel
 from tests.integration.topologies import lab_topology
+from tests.pilot_waits import dashboard_of, wait_for
 
 pytestmark = pytest.mark.integration
 
 SIZE = (160, 48)
 #: Refresh settings of the tests: the default stats interval, quick retries.
 REFRESH = RefreshSettings(stats_s=1.0, docker_s=15.0, retry_s=1.0)
-
-
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float
-) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        await pilot.pause(0.05)
 
 
 @pytest.fixture()
@@ -62,18 +50,12 @@ def reference(lab: LabStatus, tmp_path: Path) -> Iterator[Topology]:
         hosts.close()
 
 
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    screen = app.screen
-    assert isinstance(screen, DashboardScreen)
-    return screen
-
-
 def _containers(app: LbtuiApp) -> dict[str, tuple[str, ...]]:
-    return dict(_screen(app).query_one("#containers", KeyedTable).all_rows)
+    return dict(dashboard_of(app).query_one("#containers", KeyedTable).all_rows)
 
 
 def _servers(app: LbtuiApp) -> dict[str, tuple[str, int]]:
-    view = _screen(app).query_one(VipPanel).view
+    view = dashboard_of(app).query_one(VipPanel).view
     if view is None or not view.reachable:
         return {}
     return {s.name: (s.status, s.stot) for s in view.servers}
@@ -97,7 +79,7 @@ def _requests(address: str, count: int) -> None:
 
 
 async def _apply_from_the_app(pilot: Pilot[Any], app: LbtuiApp) -> None:
-    await wait_for(pilot, lambda: "docker1" in _screen(app).last_ok, "the first poll", 15)
+    await wait_for(pilot, lambda: "docker1" in dashboard_of(app).last_ok, "the first poll", 15)
     assert _containers(app)["docker3/web2"][3] == "planned"
     await pilot.press("a")
     await wait_for(pilot, lambda: _deployed(app), "web1, web2, haproxy running and UP", 90)
@@ -124,7 +106,7 @@ async def test_apply_traffic_and_kill_from_the_dashboard(reference: Topology) ->
 
             await wait_for(pilot, both_rose, "both servers' session counters to rise", 15)
 
-            panel = _screen(app).query_one(VipPanel)
+            panel = dashboard_of(app).query_one(VipPanel)
             await pilot.press("t")  # the built-in generator: who served shows live
 
             def round_robin() -> bool:
@@ -134,7 +116,7 @@ async def test_apply_traffic_and_kill_from_the_dashboard(reference: Topology) ->
             await wait_for(pilot, round_robin, "the traffic line showing round-robin", 20)
             await pilot.press("t")
 
-            table = _screen(app).query_one("#containers", KeyedTable)
+            table = dashboard_of(app).query_one("#containers", KeyedTable)
             table.focus()
             table.move_cursor(row=table.get_row_index("docker3/web2"))
             await pilot.press("k")
@@ -158,7 +140,7 @@ async def test_a_host_going_down_is_marked_while_the_rest_updates(
             assert now.reachable and now.pid is not None
             pid = now.pid
             os.kill(pid, signal.SIGKILL)  # the lab's own daemon, which this session started
-            screen = _screen(app)
+            screen = dashboard_of(app)
             await wait_for(
                 pilot,
                 lambda: (

@@ -8,26 +8,22 @@ intervals (stats 1 s, faults 5 s); UP within 30 s of the clear.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from lbtui.core.faults.clear import clear_faults
 from lbtui.lab import LabStatus
 from lbtui.tui.app import LbtuiApp, make_app
 from lbtui.tui.data.live import live_services
-from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.dashboard_faults import FAULTS_POLL_S
 from lbtui.tui.screens.fault_form import FaultScreen
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.path_view import PathView
 from tests.integration.fault_support import assert_no_marks, kernel_has_netem
 from tests.integration.redeploy_support import VIP, Deployed, deployed_reference
+from tests.pilot_waits import dashboard_of, events_text, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -49,36 +45,17 @@ def deployed(lab: LabStatus, tmp_path: Path) -> Iterator[Deployed]:
             clear_faults(ref.hosts, ref.topology)
 
 
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float
-) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        await pilot.pause(0.05)
-
-
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    return next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
-
-
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
-
-
 def _fault_cell(app: LbtuiApp) -> str:
-    return _screen(app).containers_table.all_rows["docker3/web2"][-1]
+    return dashboard_of(app).containers_table.all_rows["docker3/web2"][-1]
 
 
 def _statuses(app: LbtuiApp) -> dict[str, str]:
-    view = _screen(app).vip_panels[VIP].view
+    view = dashboard_of(app).vip_panels[VIP].view
     return {s.name: s.status for s in view.servers} if view and view.reachable else {}
 
 
 def _faulted_hops(app: LbtuiApp) -> list[str]:
-    path = _screen(app).query_one(PathView)
+    path = dashboard_of(app).query_one(PathView)
     return [str(label.render()) for label in path.children if label.has_class("-fault")]
 
 
@@ -93,7 +70,7 @@ async def test_pause_from_the_dashboard_shows_cause_and_effect(
         async with app.run_test(size=SIZE) as pilot:
             up = {"web1": "UP", "web2": "UP"}
             await wait_for(pilot, lambda: _statuses(app) == up, "both servers UP", 60)
-            screen = _screen(app)
+            screen = dashboard_of(app)
             panel = screen.vip_panels[VIP]
             panel.focus()
             await pilot.press("t")  # the dashboard's own bounded traffic run
@@ -121,7 +98,7 @@ async def test_pause_from_the_dashboard_shows_cause_and_effect(
             )
             await wait_for(
                 pilot,
-                lambda: DOWN_LINE.search(_events(app)) is not None,
+                lambda: DOWN_LINE.search(events_text(app)) is not None,
                 "web2 DOWN ... after pause in the events",
                 down_bound,
             )
@@ -130,7 +107,7 @@ async def test_pause_from_the_dashboard_shows_cause_and_effect(
             await pilot.press("F")  # clear web2's faults (the panel has the focus)
             await wait_for(
                 pilot,
-                lambda: UP_LINE.search(_events(app)) is not None,
+                lambda: UP_LINE.search(events_text(app)) is not None,
                 "web2 UP ... after clear in the events",
                 30,
             )

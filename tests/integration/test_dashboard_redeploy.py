@@ -4,14 +4,11 @@ new server comes UP in the VIP pane (issue 5's Pilot test)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from textual.pilot import Pilot
 
 from lbtui.core.actions import apply, teardown
 from lbtui.core.docker.hosts import DockerHosts
@@ -23,19 +20,9 @@ from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.vip_panel import VipPanel
 from tests.integration.topologies import lab_topology
+from tests.pilot_waits import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float
-) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        await pilot.pause(0.05)
 
 
 @pytest.fixture()

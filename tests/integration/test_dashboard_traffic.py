@@ -7,22 +7,18 @@ timings, and the chart with points for each; stop it.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from lbtui.lab import LabStatus
-from lbtui.tui.app import LbtuiApp, make_app
+from lbtui.tui.app import make_app
 from lbtui.tui.data.live import LiveTraffic, live_services
-from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.latency_chart import LatencyChart
 from tests.integration.redeploy_support import VIP, Deployed, deployed_reference
+from tests.pilot_waits import dashboard_of, events_text, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -35,25 +31,6 @@ def deployed(lab: LabStatus, tmp_path: Path) -> Iterator[Deployed]:
     """The reference topology applied, torn down afterwards."""
     with deployed_reference(lab, tmp_path, "dashtraffic") as ref:
         yield ref
-
-
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float
-) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        await pilot.pause(0.05)
-
-
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    return next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
-
-
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
 
 
 def _answered(rows: dict[str, tuple[str, ...]], server: str) -> bool:
@@ -69,10 +46,10 @@ async def test_traffic_from_the_dashboard_fills_the_panel_and_the_chart(
     app = make_app(deployed.topology, services, refresh=REFRESH)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            screen = _screen(app)
+            screen = dashboard_of(app)
             await wait_for(pilot, lambda: VIP in screen.stats, "the first stats poll", 30)
             await pilot.press("t")
-            await wait_for(pilot, lambda: "started: 20 req/s" in _events(app), "the start", 30)
+            await wait_for(pilot, lambda: "started: 20 req/s" in events_text(app), "the start", 30)
             control = services.traffic.control(VIP)
             assert control.running and control.rate == 20
             await pilot.press("right_square_bracket", "right_square_bracket")

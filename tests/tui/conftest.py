@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
+
+from tests.pilot_waits import wait_for
 
 # Timestamps in the events pane are local time: pin the zone so snapshots match anywhere.
 os.environ["TZ"] = "UTC"
 time.tzset()
-
-WAIT_S = 10.0
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until `condition()` holds; fail after WAIT_S seconds."""
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {WAIT_S:.0f}s waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def settle(pilot: Pilot[Any]) -> None:

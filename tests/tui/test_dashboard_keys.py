@@ -19,7 +19,8 @@ from lbtui.tui.screens.weight import WeightScreen
 from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.vip_panel import VipPanel
-from tests.tui.conftest import settle, wait_for
+from tests.pilot_waits import wait_for
+from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import FROZEN_REFRESH, build_app
 from tests.tui.snapshot_apps.fake import (
     FakeActions,

@@ -11,7 +11,8 @@ from lbtui.core.docker.hosts import HostEvent
 from lbtui.tui.data.messages import DockerEventSeen
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.widgets.event_log import EventLog
-from tests.tui.conftest import settle, wait_for
+from tests.pilot_waits import wait_for
+from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 
 SIZE = (150, 44)

@@ -13,36 +13,28 @@ from lbtui.tui.data.messages import DockerEventSeen
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.dashboard_faults import FAULTS_IDLE_POLL_S, FAULTS_POLL_S
 from lbtui.tui.screens.fault_form import FaultScreen
-from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.path_view import PathView
 from lbtui.tui.widgets.vip_panel import VipPanel
-from tests.tui.conftest import settle, wait_for
+from tests.pilot_waits import dashboard_of, events_text, wait_for
+from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake import FROZEN_NOW, FakeFaults, FakeStats, reference_stats
 
 SIZE = (150, 44)
 
 
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    return next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
-
-
 def _fault_cell(app: LbtuiApp, key: str) -> str:
-    return _screen(app).query_one("#containers", KeyedTable).all_rows[key][-1]
+    return dashboard_of(app).query_one("#containers", KeyedTable).all_rows[key][-1]
 
 
 def _faulted_hops(app: LbtuiApp) -> list[str]:
-    path = _screen(app).query_one(PathView)
+    path = dashboard_of(app).query_one(PathView)
     return [str(label.render()).strip() for label in path.children if label.has_class("-fault")]
 
 
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
-
-
 def _panel(app: LbtuiApp) -> VipPanel:
-    return _screen(app).vip_panels["presentation"]
+    return dashboard_of(app).vip_panels["presentation"]
 
 
 async def test_fault_key_on_a_server_injects_shows_and_clears() -> None:
@@ -64,14 +56,14 @@ async def test_fault_key_on_a_server_injects_shows_and_clears() -> None:
         assert _faulted_hops(app) == ["└ ↯ web2@docker3:80: running, LB: UP, fault: pause"]
         line = "".join(segment.text for segment in _panel(app).render_line(3))
         assert line.startswith("web2") and "↯ pause" in line
-        assert "active: web2 pause (docker3)" in _events(app)
+        assert "active: web2 pause (docker3)" in events_text(app)
 
         await pilot.press("F")  # the VIP panel still has the focus: web2 again
         await wait_for(pilot, lambda: len(faults.calls) == 2, "the clear call")
         assert faults.calls[1] == ("clear", "web2")
         await wait_for(pilot, lambda: _fault_cell(app, "docker3/web2") == "", "the mark gone")
         assert _panel(app).faults == {} and _faulted_hops(app) == []
-        assert "gone: web2 pause (docker3)" in _events(app)
+        assert "gone: web2 pause (docker3)" in events_text(app)
 
 
 async def test_the_form_takes_a_parameter_checked_as_the_core_checks_it() -> None:
@@ -108,7 +100,7 @@ async def test_host_down_from_the_hosts_pane_and_clear_all_from_the_palette() ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         faults = cast(FakeFaults, app.services.faults)
-        _screen(app).query_one("#hosts", KeyedTable).focus()
+        dashboard_of(app).query_one("#hosts", KeyedTable).focus()
         await pilot.press("down", "down", "f")
         assert isinstance(app.screen, FaultScreen)
         assert app.screen.target == "host:docker3"
@@ -145,7 +137,7 @@ async def test_a_container_outside_the_topology_takes_no_fault() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        _screen(app).query_one("#networks", KeyedTable).focus()
+        dashboard_of(app).query_one("#networks", KeyedTable).focus()
         await pilot.press("f")
         assert isinstance(app.screen, DashboardScreen)
         assert "select a container" in next(iter(app._notifications)).message
@@ -156,10 +148,12 @@ async def test_the_events_say_when_a_paused_server_went_down_and_came_back() -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         stats = cast(FakeStats, app.services.stats)
-        screen = _screen(app)
+        screen = dashboard_of(app)
         await pilot.press("t")  # a traffic run: the line counts its failures
         await pilot.press("down", "f", "enter")
-        await wait_for(pilot, lambda: "active: web2 pause" in _events(app), "the fault read back")
+        await wait_for(
+            pilot, lambda: "active: web2 pause" in events_text(app), "the fault read back"
+        )
 
         up = reference_stats()
         down = dataclasses.replace(
@@ -170,14 +164,14 @@ async def test_the_events_say_when_a_paused_server_went_down_and_came_back() -> 
         )
         screen.stats_pollers["presentation"].wake()
         wanted = "web2 DOWN (L4TOUT) 6.2 s after pause; no request failed meanwhile"
-        await wait_for(pilot, lambda: wanted in _events(app), "the DOWN effect")
+        await wait_for(pilot, lambda: wanted in events_text(app), "the DOWN effect")
 
         await pilot.press("F")
-        await wait_for(pilot, lambda: "gone: web2 pause" in _events(app), "the fault cleared")
+        await wait_for(pilot, lambda: "gone: web2 pause" in events_text(app), "the fault cleared")
         stats.view = dataclasses.replace(up, polled_at=FROZEN_NOW + 4.1)
         screen.stats_pollers["presentation"].wake()
         wanted = "web2 UP 4.1 s after clear; no request failed meanwhile"
-        await wait_for(pilot, lambda: wanted in _events(app), "the UP effect")
+        await wait_for(pilot, lambda: wanted in events_text(app), "the UP effect")
 
 
 async def test_unreadable_faults_are_said_once_and_the_last_marks_stay() -> None:
@@ -188,24 +182,24 @@ async def test_unreadable_faults_are_said_once_and_the_last_marks_stay() -> None
         await pilot.press("down", "f", "enter")
         await wait_for(pilot, lambda: _fault_cell(app, "docker3/web2") != "", "the row's mark")
         faults.unreadable = ActionFailed("docker3: no Docker socket")
-        poller = _screen(app).faults.poller
+        poller = dashboard_of(app).faults.poller
         assert poller is not None
         for _ in range(2):
             polls = poller.polls
             poller.wake()
             await wait_for(pilot, lambda: poller.polls > polls, "a failed read-back")  # noqa: B023
-        assert _events(app).count("active faults unreadable: docker3: no Docker socket") == 1
+        assert events_text(app).count("active faults unreadable: docker3: no Docker socket") == 1
         assert _fault_cell(app, "docker3/web2") == "↯ pause"
         faults.unreadable = None
         poller.wake()
-        await wait_for(pilot, lambda: "readable again" in _events(app), "the read-back back")
+        await wait_for(pilot, lambda: "readable again" in events_text(app), "the read-back back")
 
 
 async def test_faults_made_elsewhere_show_on_a_docker_pause_and_idle_polls_slow_down() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = dashboard_of(app)
         faults = cast(FakeFaults, app.services.faults)
         poller = screen.faults.poller
         assert poller is not None

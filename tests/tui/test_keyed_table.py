@@ -10,7 +10,7 @@ from textual.strip import Strip
 from textual.widgets.data_table import ColumnKey
 
 from lbtui.tui.widgets.keyed_table import KeyedTable
-from tests.tui.conftest import wait_for
+from tests.pilot_waits import wait_for
 
 LONG_ERROR = "UNREACHABLE: Cannot connect to the Docker daemon at unix:///run/lbtui/lab/d1.sock"
 

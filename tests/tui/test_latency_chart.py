@@ -13,7 +13,7 @@ from textual_plot import PlotWidget
 
 from lbtui.tui.present.traffic_rows import ChartLine, ChartMarker
 from lbtui.tui.widgets.latency_chart import LatencyChart
-from tests.tui.conftest import wait_for
+from tests.pilot_waits import wait_for
 
 
 class CountingChart(LatencyChart):

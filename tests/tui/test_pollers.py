@@ -10,7 +10,7 @@ from textual.app import App
 from textual.message import Message
 
 from lbtui.tui.data.pollers import Poller, StreamPump
-from tests.tui.conftest import wait_for
+from tests.pilot_waits import wait_for
 
 
 class Polled(Message):

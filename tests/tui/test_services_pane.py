@@ -16,7 +16,8 @@ from lbtui.tui.data.messages import ActionProgressed
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.settings import RefreshSettings
 from lbtui.tui.widgets.event_log import EventLog
-from tests.tui.conftest import settle, wait_for
+from tests.pilot_waits import wait_for
+from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake_swarm import (
     FakeSwarm,

@@ -9,7 +9,8 @@ from textual.pilot import Pilot
 from textual.widgets import Log
 
 from lbtui.tui.screens.detail import DetailScreen
-from tests.tui.conftest import settle, wait_for
+from tests.pilot_waits import wait_for
+from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake import deployed_hosts
 from tests.tui.snapshot_apps.fake_swarm import build_services_app

@@ -5,23 +5,14 @@ from __future__ import annotations
 from typing import cast
 
 from lbtui.tui.app import LbtuiApp
-from lbtui.tui.screens.dashboard import DashboardScreen
-from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.latency_chart import LatencyChart
-from tests.tui.conftest import settle, wait_for
+from tests.pilot_waits import dashboard_of, events_text, wait_for
+from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake import FakeTraffic, FakeTrafficControl
 
 SIZE = (150, 44)
-
-
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    return next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
-
-
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
 
 
 async def _started(app: LbtuiApp, pilot: object) -> FakeTrafficControl:
@@ -50,9 +41,9 @@ async def test_rate_and_mode_keys_change_what_the_control_was_asked() -> None:
         await pilot.press("n")
         await wait_for(pilot, lambda: control.mode == "keepalive", "keep-alive")
         assert control.calls == ["start", "faster", "faster", "faster", "slower", "mode"]
-        await wait_for(pilot, lambda: "keepalive connections" in _events(app), "the event")
-        assert "presentation: rate 200 req/s" in _events(app)
-        panel = _screen(app).vip_panels["presentation"]
+        await wait_for(pilot, lambda: "keepalive connections" in events_text(app), "the event")
+        assert "presentation: rate 200 req/s" in events_text(app)
+        panel = dashboard_of(app).vip_panels["presentation"]
         await wait_for(
             pilot, lambda: "keepalive 100/s" in (panel.traffic_line or ""), "the line's settings"
         )
@@ -62,7 +53,7 @@ async def test_traffic_view_shows_per_server_rows_and_chart_lines() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = dashboard_of(app)
         assert not screen.query_one("#traffic-pane").display
         await pilot.press("g")
         assert screen.query_one("#traffic-pane").display
@@ -100,7 +91,7 @@ async def test_a_fault_added_while_traffic_runs_marks_the_chart() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = dashboard_of(app)
         await _started(app, pilot)
         await pilot.press("g")
         chart = screen.query_one(LatencyChart)
