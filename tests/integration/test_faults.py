@@ -14,6 +14,7 @@ import shutil
 import tarfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -147,19 +148,28 @@ def _throughputs(
     url: str, each: int, servers: tuple[str, ...] = ("web1", "web2")
 ) -> dict[str, list[float]]:
     """kbit/s of downloads of big.bin through the VIP, by the server that sent it, until
-    every server sent `each` (round-robin is shared with the load running meanwhile, so
-    which server answers a download is not fixed; at most 6 x `each` downloads)."""
+    every server sent `each`. The downloads go in pairs started together, so that
+    round-robin gives the two to different servers: one at a time, the load running
+    meanwhile could keep giving every download the same server (a steady number of
+    load requests between two downloads). At most 6 x `each` pairs."""
     found: dict[str, list[float]] = {}
-    with httpx.Client(trust_env=False, timeout=60.0) as client:
-        for _ in range(6 * each * len(servers)):
+
+    def download(client: httpx.Client) -> tuple[str, float]:
+        started = time.monotonic()
+        response = client.get(url + "big.bin", headers={"Connection": "close"})
+        elapsed = time.monotonic() - started
+        response.raise_for_status()
+        return response.headers[SERVED_BY_HEADER], len(response.content) * 8 / 1000 / elapsed
+
+    with (
+        httpx.Client(trust_env=False, timeout=60.0) as client,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        for _ in range(6 * each):
             if all(len(found.get(server, [])) >= each for server in servers):
                 break
-            started = time.monotonic()
-            response = client.get(url + "big.bin", headers={"Connection": "close"})
-            elapsed = time.monotonic() - started
-            response.raise_for_status()
-            server = response.headers[SERVED_BY_HEADER]
-            found.setdefault(server, []).append(len(response.content) * 8 / 1000 / elapsed)
+            for server, kbit in pool.map(lambda _: download(client), range(2)):
+                found.setdefault(server, []).append(kbit)
     return found
 
 
