@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import cast
-
-import pytest
-
-from lbtui.core.docker.exec import ExecGateway
-from lbtui.core.docker.services import ServiceGateway
 from lbtui.core.haproxy.stats import StatsRow
-from lbtui.core.services import scale, slots
 from lbtui.core.services.slots import Forced, Slot, serving, unproven
-from lbtui.core.topology.load import load_topology
-from lbtui.core.topology.model import Vip
 
-SAMPLE = Path(__file__).parents[2] / "lbtui" / "resources" / "topologies" / "services.yaml"
 OLD, NEW = "10.0.1.2", "10.0.1.9"
 
 
@@ -45,63 +34,3 @@ def test_unproven_names_each_new_address_once_per_slot() -> None:
     assert unproven(_slots(), {NEW}, {("front", "web.2", NEW)}) == []
     empty = Slot("front", "web.3", "", "maint")
     assert unproven([empty], {""}, set()) == []
-
-
-class _FakeLb:
-    """HAProxy as the scale sees it: web.2 keeps its previous task's L7OK until forced down."""
-
-    def __init__(self) -> None:
-        self.rows = {"web.1": _row("web.1"), "web.2": _row("web.2")}
-        self.commands: list[str] = []
-        self.checks_left = -1
-
-    def runtime(self, _gateway: ExecGateway, _vip: Vip, command: str) -> str:
-        self.commands.append(command)
-        if "web.2 health down" in command:
-            self.rows["web.2"] = _row("web.2", "DOWN", "L7OK")
-            self.checks_left = 2  # the next look still sees it DOWN, the one after UP
-        return ""
-
-    def slot_rows(self, _gateway: ExecGateway, _vip: Vip, _service: str) -> dict[str, StatsRow]:
-        if self.checks_left > 0:
-            self.checks_left -= 1
-            if self.checks_left == 0:
-                self.rows["web.2"] = _row("web.2")
-        return dict(self.rows)
-
-
-def test_scale_up_waits_for_checks_on_the_new_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    topology = load_topology(SAMPLE)
-    lb = _FakeLb()
-    seen: list[dict[str, str]] = []
-    monkeypatch.setattr(slots, "runtime_command", lb.runtime)
-    monkeypatch.setattr(scale, "read_slots", lambda *_: _slots())
-    monkeypatch.setattr(scale, "set_slots", lambda *_: None)
-    monkeypatch.setattr(scale, "slot_rows", lb.slot_rows)
-    monkeypatch.setattr(scale, "POLL_S", 0.0)
-    original = scale.serving
-
-    def recorded(*args: object) -> dict[str, str]:
-        result = original(*args)  # type: ignore[arg-type]
-        seen.append(result)
-        return result
-
-    monkeypatch.setattr(scale, "serving", recorded)
-    scaler = scale._Scaler(
-        cast(ExecGateway, object()),
-        cast(ServiceGateway, object()),
-        topology,
-        topology.services["web"],
-        lambda _event: None,
-        timeout_s=5.0,
-    )
-    vip = topology.vips["front"]
-    assert scaler.wait_serving(vip, {OLD, NEW}, {NEW}) == {"web.1": OLD, "web.2": NEW}
-    assert any("web.2 health down" in c for c in lb.commands)
-    assert not any("web.1 health" in c for c in lb.commands)
-    # Counted only once checks after the force passed: the looks before saw it not serving.
-    assert [len(s) for s in seen] == [1, 2]
-    # The next look does not force the slot down again.
-    lb.commands.clear()
-    scaler.wait_serving(vip, {OLD, NEW}, {NEW})
-    assert lb.commands == []

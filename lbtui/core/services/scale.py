@@ -24,16 +24,7 @@ from lbtui.core.docker.exec import ExecGateway
 from lbtui.core.docker.services import ServiceGateway, TaskSnapshot
 from lbtui.core.errors import ActionFailed, BadInput
 from lbtui.core.progress import Phase, ProgressEvent, Reporter, ignore_progress
-from lbtui.core.services.slots import (
-    Forced,
-    Slot,
-    prove_new,
-    read_slots,
-    service_vips,
-    serving,
-    set_slots,
-    slot_rows,
-)
+from lbtui.core.services.slots import Slot, read_slots, service_vips, serving, set_slots, slot_rows
 from lbtui.core.topology.limits import SERVICE_REPLICAS_MAX
 from lbtui.core.topology.model import Service, Topology, Vip
 from lbtui.core.topology.yaml_nodes import suggestion
@@ -107,7 +98,6 @@ class _Scaler:
         self.report = report
         self.timeout_s = timeout_s
         self.notes: list[str] = []
-        self.forced: set[Forced] = set()
 
     def event(self, phase: Phase, detail: str, target: str | None = None) -> None:
         self.report(
@@ -156,7 +146,6 @@ class _Scaler:
 
         A slot drained by an earlier scale-down that HAProxy now fills with a new task
         (`fresh`) is made ready as soon as it is seen, or that task would get no traffic.
-        A slot that holds a new task counts only after checks on that task (`prove_new`).
         """
         up: dict[str, str] = {}
 
@@ -165,9 +154,7 @@ class _Scaler:
             slots = read_slots(self.hosts, vip, self.service.name)
             stale = [s.server for s in slots if s.admin == "drain" and s.address in fresh]
             set_slots(self.hosts, vip, stale, "ready")
-            prove_new(self.hosts, vip, slots, fresh, self.forced)
-            rows = slot_rows(self.hosts, vip, self.service.name)
-            up = serving(rows, slots, fresh, self.forced)
+            up = serving(slot_rows(self.hosts, vip, self.service.name), slots)
             held = {address for server, address in up.items() if server not in stale}
             return held == addresses
 

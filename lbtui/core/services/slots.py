@@ -6,9 +6,11 @@ a task's address on the service's network names the slot it holds.
 
 A slot that DNS gives a new task's address counts as UP at once and keeps the check
 status (`L7OK`) of the slot's previous task: its stats say nothing about the new task.
-So whoever waits for new tasks (scale up, rollout) forces each such slot's health down
-when it first sees the new address there (`prove_new`), and counts the slot only after
-that (`serving` with `new` and `forced`): only `rise` checks on the task bring it UP.
+So a rollout's gate forces each such slot's health down when it first sees the new
+address there (`prove_new`), and counts the slot only after that (`serving` with `new`
+and `forced`): only `rise` checks on the task bring it UP. A scale up does not: done
+there, it made the lab's scale test fail requests with no server left (503) in three
+runs of three, and the old tasks keep serving while the new ones prove themselves.
 """
 
 from __future__ import annotations
