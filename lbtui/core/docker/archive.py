@@ -18,9 +18,12 @@ from lbtui.core.docker.exec import ExecGateway
 
 #: Mode of a file that holds a secret (the stats password is in every haproxy.cfg).
 PRIVATE_MODE = 0o600
+#: Mode of the files apply copies into a created LB before its start: its image's user
+#: must read them, and lbtui cannot chown to that user before the container runs.
+READABLE_MODE = 0o644
 
 
-def private_archive(files: Mapping[str, bytes], mode: int = PRIVATE_MODE) -> bytes:
+def file_archive(files: Mapping[str, bytes], mode: int = PRIVATE_MODE) -> bytes:
     """A tar of absolute path -> bytes, every member root-owned with `mode`."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -43,4 +46,4 @@ def put_private_files(
 ) -> None:
     """Copy files into a running container, readable by root only (by default)."""
     with translated(gateway.host(host), f"copy {', '.join(files)} into {container}"):
-        gateway.client(host).api.put_archive(container, "/", private_archive(files, mode))
+        gateway.client(host).api.put_archive(container, "/", file_archive(files, mode))

@@ -23,6 +23,7 @@ import docker.errors
 import docker.types
 import requests.exceptions
 
+from lbtui.core.docker.archive import READABLE_MODE, file_archive
 from lbtui.core.docker.connect import HostLink, connection_for
 from lbtui.core.docker.containers import ContainerRequest, create_container
 from lbtui.core.docker.errors import is_timeout, translated, unreachable
@@ -365,16 +366,8 @@ class DockerHosts:
 
     def put_files(self, name: str, container: str, files: Mapping[str, bytes]) -> None:
         """Copy files (absolute path -> bytes) into a container; no bind mount, so remote works."""
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for path, data in files.items():
-                info = tarfile.TarInfo(path.lstrip("/"))
-                info.size = len(data)
-                info.mode = 0o644
-                info.mtime = int(time.time())
-                tar.addfile(info, io.BytesIO(data))
         with self._calls(name, f"copy {', '.join(files)} into {container}"):
-            self.client(name).api.put_archive(container, "/", buffer.getvalue())
+            self.client(name).api.put_archive(container, "/", file_archive(files, READABLE_MODE))
 
     def signal_container(self, name: str, container: str, signal: str) -> None:
         """Send a signal to the container's main process."""
