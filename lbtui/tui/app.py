@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 from lbtui.core.echo import shown
 from lbtui.core.errors import BadInput, LbtuiError
 from lbtui.core.topology.model import Topology
+from lbtui.tui.data.messages import PollFailed
 from lbtui.tui.data.services import Services
 from lbtui.tui.keys import Command
 from lbtui.tui.palette import DashboardCommands
@@ -93,17 +94,20 @@ class LbtuiApp(App[int]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
+        if event.state != WorkerState.ERROR or event.worker.error is None:
             return
-        error = event.worker.error
+        kind = "action failed" if event.worker.group == ACTIONS_GROUP else "failed"
+        self._notify_failure(f"{event.worker.name or 'task'}: {kind}", event.worker.error)
+
+    @on(PollFailed)
+    def _poll_failed(self, event: PollFailed) -> None:
+        self._notify_failure(f"{event.poller}: failed", event.error)
+
+    def _notify_failure(self, title: str, error: BaseException) -> None:
         message = (
             str(error) if isinstance(error, LbtuiError) else f"{type(error).__name__}: {error}"
         )
-        title = event.worker.name or "task"
-        kind = "action failed" if event.worker.group == ACTIONS_GROUP else "failed"
-        self.notify(
-            shown(message, keep="\n"), title=f"{title}: {kind}", severity="error", timeout=12
-        )
+        self.notify(shown(message, keep="\n"), title=title, severity="error", timeout=12)
 
 
 def make_app(

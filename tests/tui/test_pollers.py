@@ -1,4 +1,5 @@
-"""Pollers never overlap and merge wake-ups; stream pumps reopen lost streams."""
+"""Pollers never overlap, merge wake-ups and report a fetch that raises; stream pumps reopen
+lost streams."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 from textual.app import App
 from textual.message import Message
 
+from lbtui.tui.app import make_app
+from lbtui.tui.data.messages import PollFailed
 from lbtui.tui.data.pollers import Poller, StreamPump
 from tests.pilot_waits import wait_for
+from tests.tui.snapshot_apps.fake import fake_services, reference_topology
 
 
 class Polled(Message):
@@ -96,3 +100,46 @@ def test_stream_pump_reports_a_lost_stream_and_reopens_it() -> None:
     assert pump.join(10)
     assert items[:2] == ["event 1", "event 2"]
     assert lost[0] == "daemon gone"
+
+
+class FailingOnceApp(App[None]):
+    """A poller whose first fetch raises; the app reports poll failures like lbtui's app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches = 0
+        self.failures: list[str] = []
+        self.poller = Poller(self, "flaky", self._fetch, interval=0.05)
+
+    def _fetch(self) -> Message:
+        self.fetches += 1
+        if self.fetches == 1:
+            raise RuntimeError("a bug in the fetch")
+        return Polled()
+
+    def on_mount(self) -> None:
+        self.poller.start()
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        self.failures.append(f"{message.poller}: {message.error}")
+
+    def on_polled(self, message: Polled) -> None:
+        self.poller.finished()
+
+
+async def test_a_fetch_that_raises_is_reported_and_polling_goes_on() -> None:
+    app = FailingOnceApp()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.poller.polls >= 1, "a poll after the failed one")
+        assert app.failures == ["flaky: a bug in the fetch"]
+        app.poller.stop()
+
+
+async def test_the_dashboard_app_shows_a_failed_poll() -> None:
+    app = make_app(reference_topology(), fake_services())
+    async with app.run_test() as pilot:
+        app.post_message(PollFailed("poll stats presentation", KeyError("web9")))
+        await wait_for(pilot, lambda: bool(app._notifications), "the notification")
+        notice = list(app._notifications)[-1]
+        assert notice.title == "poll stats presentation: failed"
+        assert notice.message == "KeyError: 'web9'" and notice.severity == "error"

@@ -113,7 +113,9 @@ def test_server_state_changes() -> None:
 
 def test_figures_and_share_bar() -> None:
     server = ServerView("web1", "UP", "L7OK", "200", 3, 1, 2, 10, 9, 4.0, 9, 1, 0.25)
-    assert figures_text(server).startswith("L7OK 200 3ms")
+    assert figures_text(server).startswith("L7OK 200 <10ms ")
+    slow = ServerView("web1", "UP", "L7OK", "200", 35, 1, 2, 10, 9, 4.0, 9, 1, 0.25)
+    assert figures_text(slow).startswith("L7OK 200 35ms ")
     assert share_text(0.25) == "██░░░░░░░░  25%" or share_text(0.25) == "███░░░░░░░  25%"
     assert share_text(-1.0).startswith("░" * 10) and share_text(2.0).startswith("█" * 10)
 

@@ -7,9 +7,8 @@ StatsClient.fetch(url, creds) -> VipStats               (one snapshot, httpx)
 from __future__ import annotations
 
 import csv
-import io
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from types import TracebackType
 from typing import Literal
@@ -104,76 +103,45 @@ def parse_stats_csv(text: str, source: str = "stats CSV") -> tuple[StatsRow, ...
     if "pxname" not in header or "svname" not in header:
         raise StatsFormatError(source, "the CSV header has no pxname/svname columns")
     # Only the ~30 columns a row keeps, of HAProxy's ~100: parsed every second per VIP.
-    columns = [(index, name) for index, name in enumerate(header) if name in _COLUMNS]
-    rows: list[StatsRow] = []
-    for values in csv.reader(io.StringIO("\n".join(lines[1:]))):
-        count = len(values)
-        rows.append(_row({name: values[i] for i, name in columns if i < count}))
-    return tuple(rows)
+    columns = [
+        (index, name, _CONVERTERS[name]) for index, name in enumerate(header) if name in _CONVERTERS
+    ]
+    return tuple(_row(values, columns) for values in csv.reader(lines[1:]))
 
 
-_SPECIAL_SVNAMES: dict[str, RowType] = {"FRONTEND": "frontend", "BACKEND": "backend"}
-#: The CSV columns `_row` reads: StatsRow's fields are named after them.
-_COLUMNS = frozenset(field.name for field in fields(StatsRow))
+def _text(value: str) -> str:
+    return value.strip()
 
 
-def _row(record: Mapping[str, str]) -> StatsRow:
-    def text(name: str) -> str:
-        return record.get(name, "").strip()
-
-    def optional(name: str) -> int | None:
-        return _int_or_none(record.get(name))
-
-    def counter(name: str) -> int:
-        return _int_or_none(record.get(name)) or 0
-
-    svname = record.get("svname", "")
-    row_type = _TYPES.get(text("type")) or _SPECIAL_SVNAMES.get(svname, "server")
-    return StatsRow(
-        pxname=record.get("pxname", ""),
-        svname=svname,
-        type=row_type,
-        status=text("status"),
-        check_status=text("check_status"),
-        check_code=optional("check_code"),
-        check_duration=optional("check_duration"),
-        check_desc=text("check_desc"),
-        weight=optional("weight"),
-        scur=counter("scur"),
-        smax=counter("smax"),
-        stot=counter("stot"),
-        lbtot=counter("lbtot"),
-        rate=counter("rate"),
-        req_rate=counter("req_rate"),
-        req_tot=optional("req_tot"),
-        hrsp_1xx=counter("hrsp_1xx"),
-        hrsp_2xx=counter("hrsp_2xx"),
-        hrsp_3xx=counter("hrsp_3xx"),
-        hrsp_4xx=counter("hrsp_4xx"),
-        hrsp_5xx=counter("hrsp_5xx"),
-        econ=counter("econ"),
-        eresp=counter("eresp"),
-        wretr=counter("wretr"),
-        wredis=counter("wredis"),
-        chkfail=counter("chkfail"),
-        chkdown=counter("chkdown"),
-        lastchg=optional("lastchg"),
-        downtime=optional("downtime"),
-        qtime=optional("qtime"),
-        ctime=optional("ctime"),
-        rtime=optional("rtime"),
-        ttime=optional("ttime"),
-    )
-
-
-def _int_or_none(value: str | None) -> int | None:
-    if value is None:
-        return None
+def _optional(value: str) -> int | None:
     value = value.strip()
     try:
         return int(value) if value else None
     except ValueError:
         return None
+
+
+def _counter(value: str) -> int:
+    return _optional(value) or 0
+
+
+_SPECIAL_SVNAMES: dict[str, RowType] = {"FRONTEND": "frontend", "BACKEND": "backend"}
+#: How each column StatsRow keeps (its fields are named after them) is read, by field type.
+_BY_TYPE: dict[str, Callable[[str], object]] = {
+    "str": _text,
+    "RowType": _text,
+    "int | None": _optional,
+    "int": _counter,
+}
+_CONVERTERS = {field.name: _BY_TYPE[str(field.type)] for field in fields(StatsRow)}
+
+
+def _row(values: list[str], columns: list[tuple[int, str, Callable[[str], object]]]) -> StatsRow:
+    count = len(values)
+    record = {name: convert(values[index]) for index, name, convert in columns if index < count}
+    svname, kind = str(record.get("svname", "")), str(record.get("type", ""))
+    record["type"] = _TYPES.get(kind) or _SPECIAL_SVNAMES.get(svname, "server")
+    return StatsRow(**record)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,15 @@ from lbtui.tui.data.services import RedeployPreview, Task, TrafficControl
 from lbtui.tui.data.stats_view import VipView
 
 
+class PollFailed(Message):
+    """A poller's fetch raised instead of posting its snapshot; the poller goes on."""
+
+    def __init__(self, poller: str, error: BaseException) -> None:
+        self.poller = poller
+        self.error = error
+        super().__init__()
+
+
 class HostPolled(Message):
     """A Docker host was polled (reachable or not)."""
 

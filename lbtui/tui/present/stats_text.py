@@ -6,6 +6,10 @@ from lbtui.core.traffic.tally import TrafficTally
 from lbtui.tui.data.stats_view import ServerView
 
 BAR_WIDTH = 10
+#: Check durations under this show as `<10ms`: a healthy check takes 0-5 ms and flickers
+#: between them every poll, which would repaint every panel every second for nothing.
+#: The traffic view shows the exact figure.
+QUICK_CHECK_MS = 10
 #: Points of the sparkline; shorter histories are padded so an idle VIP never repaints it.
 SPARK_POINTS = 60
 
@@ -28,7 +32,7 @@ def figures_text(server: ServerView) -> str:
     if server.check_code:
         check += f" {server.check_code}"
     if server.check_duration_ms is not None:
-        check += f" {server.check_duration_ms}ms"
+        check += f" {check_duration_text(server.check_duration_ms)}"
     return FIGURES_FORMAT.format(
         check=check[:14],
         weight=server.weight,
@@ -39,6 +43,13 @@ def figures_text(server: ServerView) -> str:
         ok=server.hrsp_2xx,
         err=server.hrsp_5xx,
     )
+
+
+def check_duration_text(milliseconds: int) -> str:
+    """`<10ms` for a quick check, the milliseconds otherwise (`35ms`)."""
+    if milliseconds < QUICK_CHECK_MS:
+        return f"<{QUICK_CHECK_MS}ms"
+    return f"{milliseconds}ms"
 
 
 def share_text(share: float) -> str:
