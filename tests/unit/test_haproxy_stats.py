@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import httpx
@@ -15,6 +15,7 @@ from lbtui.core.haproxy.rates import RateHistory, RateSample, ServerRate, comput
 from lbtui.core.haproxy.stats import (
     StatsClient,
     StatsFormatError,
+    StatsRow,
     StatsUnavailable,
     VipStats,
     parse_stats_csv,
@@ -85,6 +86,18 @@ def test_parse_tolerates_missing_extra_and_empty_columns() -> None:
     assert rows[1].requests == 0
     assert rows[1].req_tot is None
     assert rows[2].type == "backend" and rows[2].weight == 2
+
+
+def test_parsed_rows_equal_rows_built_field_by_field_and_stay_frozen() -> None:
+    text = "# pxname,svname,status,scur,check_duration,hrsp_2xx,type\nbe,web1,UP,3, 7 ,n/a,2\n"
+    (row,) = parse_stats_csv(text)
+    built = StatsRow(
+        pxname="be", svname="web1", type="server", status="UP", scur=3, check_duration=7
+    )
+    assert row == built and hash(row) == hash(built) and repr(row) == repr(built)
+    assert row.hrsp_2xx == 0 and row.req_tot is None  # not a number; missing
+    with pytest.raises(FrozenInstanceError):
+        row.scur = 4  # type: ignore[misc]
 
 
 def test_row_type_is_inferred_from_svname_when_the_type_column_is_missing() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from types import TracebackType
 from typing import Literal
 
@@ -103,45 +103,64 @@ def parse_stats_csv(text: str, source: str = "stats CSV") -> tuple[StatsRow, ...
     if "pxname" not in header or "svname" not in header:
         raise StatsFormatError(source, "the CSV header has no pxname/svname columns")
     # Only the ~30 columns a row keeps, of HAProxy's ~100: parsed every second per VIP.
-    columns = [
-        (index, name, _CONVERTERS[name]) for index, name in enumerate(header) if name in _CONVERTERS
-    ]
-    return tuple(_row(values, columns) for values in csv.reader(lines[1:]))
-
-
-def _text(value: str) -> str:
-    return value.strip()
+    columns = _Columns(header)
+    return tuple(columns.row(values) for values in csv.reader(lines[1:]))
 
 
 def _optional(value: str) -> int | None:
-    value = value.strip()
     try:
-        return int(value) if value else None
+        return int(value) if value.strip() else None
     except ValueError:
         return None
 
 
-def _counter(value: str) -> int:
-    return _optional(value) or 0
-
-
 _SPECIAL_SVNAMES: dict[str, RowType] = {"FRONTEND": "frontend", "BACKEND": "backend"}
-#: How each column StatsRow keeps (its fields are named after them) is read, by field type.
-_BY_TYPE: dict[str, Callable[[str], object]] = {
-    "str": _text,
-    "RowType": _text,
-    "int | None": _optional,
-    "int": _counter,
+_DEFAULTS = {
+    field.name: field.default for field in fields(StatsRow) if field.default is not MISSING
 }
-_CONVERTERS = {field.name: _BY_TYPE[str(field.type)] for field in fields(StatsRow)}
 
 
-def _row(values: list[str], columns: list[tuple[int, str, Callable[[str], object]]]) -> StatsRow:
-    count = len(values)
-    record = {name: convert(values[index]) for index, name, convert in columns if index < count}
-    svname, kind = str(record.get("svname", "")), str(record.get("type", ""))
-    record["type"] = _TYPES.get(kind) or _SPECIAL_SVNAMES.get(svname, "server")
-    return StatsRow(**record)  # type: ignore[arg-type]
+class _Columns:
+    """Where each column StatsRow keeps (its fields are named after them) sits in the header."""
+
+    def __init__(self, header: list[str]) -> None:
+        kinds = {field.name: str(field.type) for field in fields(StatsRow)}
+        where = [(index, name) for index, name in enumerate(header) if name in kinds]
+        self.texts = [(index, name) for index, name in where if kinds[name] in ("str", "RowType")]
+        self.counters = [(index, name) for index, name in where if kinds[name] == "int"]
+        self.optionals = [(index, name) for index, name in where if kinds[name] == "int | None"]
+
+    def row(self, values: list[str]) -> StatsRow:
+        count = len(values)
+        record: dict[str, object] = {
+            name: values[index].strip() for index, name in self.texts if index < count
+        }
+        try:  # comprehensions without a call per value: a poll parses ~1000 numbers
+            record.update(
+                {name: int(v) if (v := values[i]) else 0 for i, name in self.counters if i < count}
+            )
+            record.update(
+                {
+                    name: int(v) if (v := values[i]) else None
+                    for i, name in self.optionals
+                    if i < count
+                }
+            )
+        except ValueError:  # a value that is not a number reads as missing
+            record.update(
+                {name: _optional(values[i]) or 0 for i, name in self.counters if i < count}
+            )
+            record.update({name: _optional(values[i]) for i, name in self.optionals if i < count})
+        svname, kind = str(record.get("svname", "")), str(record.get("type", ""))
+        record["type"] = _TYPES.get(kind) or _SPECIAL_SVNAMES.get(svname, "server")
+        record.setdefault("pxname", "")
+        record.setdefault("svname", "")
+        # The frozen dataclass's __init__ sets its 33 fields one object.__setattr__ at a time
+        # (~7 us a row, most of the parse); every field is filled here, defaults first.
+        row = object.__new__(StatsRow)
+        row.__dict__.update(_DEFAULTS)
+        row.__dict__.update(record)
+        return row
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from lbtui.tui.data.messages import (
     TrafficChanged,
     TrafficPolled,
 )
+from lbtui.tui.data.pacing import StatsPacing
 from lbtui.tui.data.pollers import Poller, StreamPump
 from lbtui.tui.data.services import Services
 from lbtui.tui.data.sources import event_pump, fetch_host, fetch_stats
@@ -71,6 +72,7 @@ class DashboardScreen(DashboardActions):
         self.topology = topology
         self.services = services
         self.refresh_settings = refresh
+        self.stats_pacing = StatsPacing(refresh)
         self.hosts: dict[str, HostSnapshot] = {}
         self.last_ok: dict[str, float] = {}
         self.stats: dict[str, VipView] = {}
@@ -241,7 +243,7 @@ class DashboardScreen(DashboardActions):
             # that frame): polls landing together cost two short frames, not one long stall.
             self.set_timer(STATS_PAINT_DELAY_S, self._show_pending_stats, name="stats paint")
         self._stats_to_show[view.vip] = view
-        poller.finished(None if view.reachable else self.refresh_settings.retry_s)
+        poller.finished(self.stats_pacing.next_delay(before, view, time.monotonic()))
 
     def _show_pending_stats(self) -> None:
         views, self._stats_to_show = self._stats_to_show, {}
@@ -276,6 +278,7 @@ class DashboardScreen(DashboardActions):
             return
         self.log_event(message.host, text, message.event.time or None)
         if message.event.type in STATE_CHANGING_TYPES:
+            self.stats_pacing.stir(time.monotonic())
             self.host_pollers[message.host].wake()
             self.swarm.wake()
             self.faults.docker_event(message.event.action)
@@ -294,6 +297,7 @@ class DashboardScreen(DashboardActions):
 
     def wake_all(self) -> None:
         """Poll every source now (after an action changed the world)."""
+        self.stats_pacing.stir(time.monotonic())
         for poller in [
             *self.host_pollers.values(),
             *self.stats_pollers.values(),
