@@ -7,8 +7,10 @@ checks the reason lbtui gives, the one the hosts pane and the CLI show.
 
 from __future__ import annotations
 
+import http.server
 import os
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
@@ -249,3 +251,52 @@ def test_a_socket_the_user_may_not_open_is_permission_denied(tmp_path: Path) -> 
         f"permission denied on {path} (run lbtui as root or as a member of the "
         "socket's group, e.g. docker)"
     ), result.stderr
+
+
+class _CountingDaemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """Answers `/version` and `/_ping` like an engine, counting each path it was asked."""
+
+    daemon_threads = True
+
+    def __init__(self, path: Path) -> None:
+        self.asked: list[str] = []
+        super().__init__(str(path), _CountingHandler)
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0].rsplit("/", 1)[-1]
+        assert isinstance(self.server, _CountingDaemon)
+        self.server.asked.append(path)
+        body = b'{"ApiVersion": "1.41", "Version": "20.10"}' if path == "version" else b"OK"
+        self.send_response(200)
+        self.send_header("Api-Version", "1.41")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def address_string(self) -> str:
+        return "unix"
+
+    def log_message(self, *_args: object) -> None:
+        """Quiet."""
+
+
+def test_a_known_host_is_checked_with_ping_and_a_gone_one_is_unreachable(tmp_path: Path) -> None:
+    path = tmp_path / "docker.sock"
+    daemon = _CountingDaemon(path)
+    serving = threading.Thread(target=daemon.serve_forever, daemon=True)
+    serving.start()
+    host = Host("docker9", f"unix://{path}")
+    with DockerHosts(Topology("t", {host.name: host}, {}, {}, {})) as hosts:
+        try:
+            for _ in range(3):
+                hosts.require_reachable([host.name])
+            # /version once, for the API version; after that the cheap /_ping.
+            assert daemon.asked == ["version", "_ping", "_ping"]
+        finally:
+            daemon.shutdown()
+            daemon.server_close()
+            path.unlink()
+        with pytest.raises(HostUnreachable, match="no Docker socket at"):
+            hosts.require_reachable([host.name])

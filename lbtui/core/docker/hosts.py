@@ -149,8 +149,7 @@ class DockerHosts:
 
     def _try_client(self, name: str) -> HostUnreachable | None:
         try:
-            self._link(name).ping()
-            self._link(name).client()
+            self._link(name).check()
         except HostUnreachable as error:
             return error
         return None
