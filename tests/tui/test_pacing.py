@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
+from lbtui.core.docker.hosts import HostEvent
+from lbtui.tui.app import make_app
+from lbtui.tui.data.messages import DockerEventSeen
 from lbtui.tui.data.pacing import QUIET_AFTER_POLLS, QUIET_FACTOR, STIR_S, StatsPacing
 from lbtui.tui.data.stats_view import ServerView, VipView
 from lbtui.tui.settings import RefreshSettings
+from tests.pilot_waits import dashboard_of, wait_for
+from tests.tui.snapshot_apps.fake import fake_services, reference_topology
 
 SETTINGS = RefreshSettings(stats_s=1.0, retry_s=3.5)
 
@@ -46,3 +53,18 @@ def test_a_stir_polls_every_vip_every_interval_for_a_while() -> None:
     pacing.stir(100.0)
     assert pacing.next_delay(_view(), _view(), 100.0 + STIR_S - 1) == 1.0
     assert pacing.next_delay(_view(), _view(), 100.0 + STIR_S) == 1.0 * QUIET_FACTOR
+
+
+async def test_the_dashboard_slows_a_quiet_vip_and_a_docker_change_speeds_it_up() -> None:
+    settings = RefreshSettings(stats_s=0.1)
+    app = make_app(reference_topology(), fake_services(), refresh=settings)
+    async with app.run_test() as pilot:
+        screen = dashboard_of(app)
+        poller = screen.stats_pollers["presentation"]  # the fake's stats never move
+        await wait_for(pilot, lambda: poller.polls > QUIET_AFTER_POLLS, "the quiet polls")
+        assert poller.delay == pytest.approx(0.1 * QUIET_FACTOR)
+        event = HostEvent("docker3", "container", "die", "abc", {"name": "web2"}, 1.0)
+        screen.post_message(DockerEventSeen("docker3", event))
+        polls = poller.polls
+        await wait_for(pilot, lambda: poller.polls > polls, "the next poll")
+        assert poller.delay == pytest.approx(0.1)

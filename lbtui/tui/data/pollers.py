@@ -44,6 +44,8 @@ class Poller:
         self._timer: asyncio.TimerHandle | None = None
         self.polls = 0
         """Polls completed, for tests and the bench."""
+        self.delay: float | None = None
+        """The delay the next poll was last armed with, for tests."""
 
     def start(self) -> None:
         """Poll now, then keep polling."""
@@ -77,6 +79,7 @@ class Poller:
             self._timer.cancel()
 
     def _arm(self, delay: float) -> None:
+        self.delay = delay
         self._timer = asyncio.get_running_loop().call_later(delay, self._launch)
 
     def _launch(self) -> None:

@@ -6,6 +6,7 @@ to it), so the screen module does not grow with every capability.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -245,6 +246,8 @@ class FaultController:
             screen.log_event("faults", "active faults readable again")
             self._error = None
         self._log_changes(message.faults)
+        if message.faults != self.active:  # made elsewhere, maybe: their effect is coming
+            screen.stats_pacing.stir(time.monotonic())
         self.active = message.faults
         marks = fault_marks(message.faults)
         if marks != self.marks:
