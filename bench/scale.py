@@ -8,7 +8,9 @@ The topology: 4 services of 6 replicas (24 tasks) on the overlay, 6 plain backen
 per host), 4 VIPs on 4 hosts (three mix their service with two plain backends, the
 fourth serves its service alone).
 1. cold apply with `--parallel 1` and with the default, from the same cold start (no
-   swarm, network, container or service): seconds of each and the ratio;
+   swarm, network, container or service): seconds of each and the ratio, and the CPU work
+   of each (the whole machine's busy CPU-seconds during it): that work over the core count
+   is the shortest time any schedule of it can take on this machine;
    then the engines alone: 6 web containers (one per engine), then 30 (five per engine,
    as many as apply's backends and tasks), created and started by hand through the SDK one
    at a time and all at once: on engines that share this machine's cores, what running
@@ -364,6 +366,18 @@ def measure(topology: Topology, path: Path, args: argparse.Namespace) -> dict[st
             f"--parallel 1 {seconds[1]:.2f} s (CPU {busy[1]:.0f} % busy), default "
             f"({default}) {seconds[default]:.2f} s (CPU {busy[default]:.0f} % busy): "
             f"{ratio:.1f}x (target >= 3x and < 8 s)",
+        )
+        # Whatever the schedule, the machine's cores must do the work: its CPU-seconds over
+        # the core count is the shortest any apply of that work can take on this machine.
+        cores = os.cpu_count() or 1
+        work = {n: busy[n] / 100 * cores * seconds[n] for n in seconds}
+        floor = work[default] / cores
+        _show(
+            results,
+            f"cold apply, run {run}, CPU work",
+            f"{work[1]:.1f} CPU-s with 1 worker, {work[default]:.1f} with {default}: on {cores} "
+            f"cores no schedule of it ends before {floor:.1f} s, at most "
+            f"{seconds[1] / floor:.1f}x faster than 1 worker",
         )
     noop, changed, _busy = timed_apply(topology, None)
     if "engines" in parts:
