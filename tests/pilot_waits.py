@@ -33,6 +33,13 @@ def dashboard_of(app: LbtuiApp) -> DashboardScreen:
     return next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
 
 
+def top_dashboard(app: LbtuiApp) -> DashboardScreen:
+    """The dashboard screen, which must be on top: no dialog or other screen over it."""
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen), f"a dialog or another screen: {screen!r}"
+    return screen
+
+
 def events_text(app: LbtuiApp) -> str:
     """Every line of the dashboard's events pane."""
     return "\n".join(dashboard_of(app).query_one(EventLog).lines)

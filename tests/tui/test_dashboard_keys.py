@@ -9,17 +9,16 @@ from typing import cast
 from lbtui.core.docker.snapshots import HostSnapshot
 from lbtui.core.errors import ActionFailed
 from lbtui.core.progress import Reporter
-from lbtui.tui.app import LbtuiApp, make_app
+from lbtui.tui.app import make_app
 from lbtui.tui.data.services import ShowPreview, Task, ignore_preview
 from lbtui.tui.keys import COMMANDS
 from lbtui.tui.screens.confirm import ConfirmScreen
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.screens.help import HelpScreen
 from lbtui.tui.screens.weight import WeightScreen
-from lbtui.tui.widgets.event_log import EventLog
 from lbtui.tui.widgets.keyed_table import KeyedTable
 from lbtui.tui.widgets.vip_panel import VipPanel
-from tests.pilot_waits import wait_for
+from tests.pilot_waits import events_text, top_dashboard, wait_for
 from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import FROZEN_REFRESH, build_app
 from tests.tui.snapshot_apps.fake import (
@@ -35,23 +34,13 @@ from tests.tui.snapshot_apps.fake import (
 SIZE = (150, 44)
 
 
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    screen = app.screen
-    assert isinstance(screen, DashboardScreen)
-    return screen
-
-
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
-
-
 async def test_apply_key_runs_apply_and_logs_progress() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("a")
         actions = cast(FakeActions, app.services.actions)
-        await wait_for(pilot, lambda: "done    apply all" in _events(app), "apply's progress")
+        await wait_for(pilot, lambda: "done    apply all" in events_text(app), "apply's progress")
         assert actions.calls == [("apply", None)]
 
 
@@ -76,14 +65,14 @@ async def test_every_command_is_in_the_palette() -> None:
         actions = cast(FakeActions, app.services.actions)
         await wait_for(pilot, lambda: bool(actions.calls), "the plan called from the palette")
         assert actions.calls == [("plan", None)]
-        await wait_for(pilot, lambda: "keep web1 on docker2" in _events(app), "the plan output")
+        await wait_for(pilot, lambda: "keep web1 on docker2" in events_text(app), "the plan output")
 
 
 async def test_filter_narrows_the_focused_table_and_keeps_it() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        table = _screen(app).query_one("#containers", KeyedTable)
+        table = top_dashboard(app).query_one("#containers", KeyedTable)
         assert table.row_count == 3
         await pilot.press("slash", *"web2")
         await wait_for(pilot, lambda: table.row_count == 1, "the filter to apply")
@@ -98,7 +87,7 @@ async def test_cursor_stays_on_its_row_when_rows_change() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = top_dashboard(app)
         table = screen.query_one("#containers", KeyedTable)
         await pilot.press("down")
         assert table.selected_key == "docker3/web2"
@@ -142,7 +131,7 @@ async def test_planned_containers_are_shown_and_not_controllable() -> None:
     app = build_app(hosts=empty)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = top_dashboard(app)
         rows = screen.query_one("#containers", KeyedTable).all_rows
         assert {row[1]: row[3] for row in rows.values()} == {
             "web1": "planned",
@@ -161,7 +150,7 @@ async def test_unreachable_host_is_marked_while_others_update() -> None:
     app = build_app(hosts={**hosts, "docker3": down})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = top_dashboard(app)
         hosts_rows = screen.query_one("#hosts", KeyedTable).all_rows
         assert hosts_rows["docker3"][2] == "NO: connection refused"
         assert hosts_rows["docker1"][2] == "yes"
@@ -197,7 +186,7 @@ async def test_failed_action_is_a_notification_and_the_app_lives_on() -> None:
         await wait_for(pilot, lambda: bool(app._notifications), "the error notification")
         notification = next(iter(app._notifications))
         assert notification.severity == "error" and "boom" in notification.message
-        assert "failed  overlay" in _events(app)
+        assert "failed  overlay" in events_text(app)
         assert app.is_running and isinstance(app.screen, DashboardScreen)
 
 
@@ -266,7 +255,7 @@ async def test_enter_on_a_network_and_a_host_opens_their_details() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        _screen(app).query_one("#networks", KeyedTable).focus()
+        top_dashboard(app).query_one("#networks", KeyedTable).focus()
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
         assert (app.screen.kind, app.screen.host, app.screen.target) == (
@@ -275,7 +264,7 @@ async def test_enter_on_a_network_and_a_host_opens_their_details() -> None:
             "presentation_backend",
         )
         await pilot.press("escape")
-        _screen(app).query_one("#hosts", KeyedTable).focus()
+        top_dashboard(app).query_one("#hosts", KeyedTable).focus()
         await pilot.press("down", "enter")
         assert isinstance(app.screen, DetailScreen)
         assert (app.screen.kind, app.screen.target) == ("host", "docker2")
@@ -348,16 +337,16 @@ async def test_a_redeploy_that_adds_or_drops_a_vip_adds_or_drops_its_panel() -> 
     app = make_app(topology, services, refresh=FROZEN_REFRESH)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = top_dashboard(app)
         await pilot.press("r")
         await wait_for(pilot, lambda: "shop" in screen.vip_panels, "the new VIP's panel")
         shop = screen.vip_panels["shop"]
         await wait_for(pilot, lambda: shop.selected_server is not None, "the new VIP's stats")
         assert [p.vip for p in screen.query(VipPanel)] == ["presentation", "shop"]
-        assert "VIP shop added to the file" in _events(app)
+        assert "VIP shop added to the file" in events_text(app)
         await pilot.press("r")
         await wait_for(pilot, lambda: "presentation" not in screen.vip_panels, "a dropped VIP")
         await settle(pilot)
         assert [p.vip for p in screen.query(VipPanel)] == ["shop"]
         assert screen.selected_vip == "shop"
-        assert "VIP presentation left the file" in _events(app)
+        assert "VIP presentation left the file" in events_text(app)

@@ -7,10 +7,8 @@ from typing import cast
 from rich.style import Style
 
 from lbtui.tui.app import LbtuiApp
-from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.widgets.diff_view import DiffView
-from lbtui.tui.widgets.event_log import EventLog
-from tests.pilot_waits import wait_for
+from tests.pilot_waits import events_text, top_dashboard, wait_for
 from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake import FakeActions
@@ -19,18 +17,8 @@ SIZE = (150, 44)
 NEW_SERVER = "+    server web3 web3:80 check"
 
 
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    screen = app.screen
-    assert isinstance(screen, DashboardScreen), f"a dialog or another screen: {screen!r}"
-    return screen
-
-
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
-
-
 def _diff_shown(app: LbtuiApp) -> bool:
-    screen = _screen(app)
+    screen = top_dashboard(app)
     return screen.has_class("-diff") and NEW_SERVER in screen.diff_view.text
 
 
@@ -46,7 +34,7 @@ async def test_preview_key_shows_the_diff_and_changes_nothing() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = _screen(app)
+        screen = top_dashboard(app)
         assert not screen.diff_pane.display
         await pilot.press("D")
         await wait_for(pilot, lambda: _diff_shown(app), "the diff pane with the new server")
@@ -55,13 +43,13 @@ async def test_preview_key_shows_the_diff_and_changes_nothing() -> None:
         assert screen.diff_pane.display and screen.diff_pane.region.height > 3
         text = screen.diff_view.text
         assert "stats auth admin:***" in text and "seamless reload" in text
-        await wait_for(pilot, lambda: "preview presentation" in _events(app), "the finish")
-        events = _events(app)
+        await wait_for(pilot, lambda: "preview presentation" in events_text(app), "the finish")
+        events = events_text(app)
         assert "plan of presentation: +1 -0 config lines, in the diff pane" in events
         # Nothing ran: no step progress, and the diff is not repeated as event lines.
         assert "started" not in events and "done    " not in events
         assert "server web3" not in events
-        _screen(app)  # still the dashboard: no dialog was opened
+        top_dashboard(app)  # still the dashboard: no dialog was opened
 
 
 async def test_the_diff_is_coloured_by_line_kind() -> None:
@@ -71,7 +59,7 @@ async def test_the_diff_is_coloured_by_line_kind() -> None:
         await pilot.press("D")
         await wait_for(pilot, lambda: _diff_shown(app), "the diff pane")
         await pilot.pause()
-        view = _screen(app).diff_view
+        view = top_dashboard(app).diff_view
         added = view.get_component_rich_style("diff-view--added")
         context = view.get_component_rich_style("diff-view--context")
         assert added.color is not None and added.color != context.color
@@ -86,14 +74,14 @@ async def test_redeploy_key_shows_the_diff_and_runs_without_a_dialog() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")
-        _screen(app)  # no confirmation dialog: one key redeploys
+        top_dashboard(app)  # no confirmation dialog: one key redeploys
         await wait_for(pilot, lambda: _diff_shown(app), "the diff pane")
         await wait_for(
-            pilot, lambda: "done    redeploy presentation" in _events(app), "the progress"
+            pilot, lambda: "done    redeploy presentation" in events_text(app), "the progress"
         )
         actions = cast(FakeActions, app.services.actions)
         assert actions.calls == [("redeploy", "presentation")]
-        events = _events(app)
+        events = events_text(app)
         assert "server web3" not in events  # the diff is in its pane, not in the events
         assert events.index("plan of presentation") < events.index("started redeploy")
 
@@ -110,5 +98,5 @@ async def test_escape_closes_the_diff_and_the_palette_offers_the_preview() -> No
         actions = cast(FakeActions, app.services.actions)
         assert actions.calls == [("preview", "presentation")]
         await pilot.press("escape")
-        screen = _screen(app)
+        screen = top_dashboard(app)
         assert not screen.has_class("-diff") and not screen.diff_pane.display

@@ -15,8 +15,7 @@ from lbtui.tui.app import LbtuiApp, make_app
 from lbtui.tui.data.messages import ActionProgressed
 from lbtui.tui.screens.dashboard import DashboardScreen
 from lbtui.tui.settings import RefreshSettings
-from lbtui.tui.widgets.event_log import EventLog
-from tests.pilot_waits import wait_for
+from tests.pilot_waits import events_text, top_dashboard, wait_for
 from tests.tui.conftest import settle
 from tests.tui.snapshot_apps.apps import build_app
 from tests.tui.snapshot_apps.fake_swarm import (
@@ -31,18 +30,8 @@ from tests.tui.snapshot_apps.fake_swarm import (
 SIZE = (150, 44)
 
 
-def _screen(app: LbtuiApp) -> DashboardScreen:
-    screen = app.screen
-    assert isinstance(screen, DashboardScreen)
-    return screen
-
-
-def _events(app: LbtuiApp) -> str:
-    return "\n".join(_screen(app).query_one(EventLog).lines)
-
-
 def _hops(app: LbtuiApp) -> list[str]:
-    return [str(label.render()) for label in _screen(app).path_view.query("Label")]
+    return [str(label.render()) for label in top_dashboard(app).path_view.query("Label")]
 
 
 def _swarm(app: LbtuiApp) -> FakeSwarm:
@@ -54,7 +43,7 @@ def _swarm(app: LbtuiApp) -> FakeSwarm:
 async def _settled(pilot: Pilot[Any]) -> DashboardScreen:
     """Every poller has delivered once, the services poller too."""
     await settle(pilot)
-    screen = _screen(pilot.app)  # type: ignore[arg-type]
+    screen = top_dashboard(pilot.app)  # type: ignore[arg-type]
     poller = screen.swarm.poller
     assert poller is not None
     await wait_for(pilot, lambda: poller.polls >= 1, "the first read of the services")
@@ -96,9 +85,9 @@ async def test_plus_then_minus_scale_the_selected_service_by_one() -> None:
         screen.swarm.table.focus()
         await pilot.press("down", "down")  # a task's row selects its service too
         await pilot.press("plus")
-        await wait_for(pilot, lambda: "done    scale web" in _events(app), "the scale's end")
+        await wait_for(pilot, lambda: "done    scale web" in events_text(app), "the scale's end")
         assert swarm.calls == [("web", 5)]
-        assert "started scale web on docker1: 4 -> 5 tasks" in _events(app)
+        assert "started scale web on docker1: 4 -> 5 tasks" in events_text(app)
         await wait_for(pilot, lambda: not screen.action_running, "the action to finish")
         await pilot.press("minus")
         await wait_for(pilot, lambda: len(swarm.calls) == 2, "the second scale")
@@ -127,7 +116,7 @@ async def test_a_failed_scale_is_a_notification_and_the_app_stays() -> None:
         await wait_for(pilot, lambda: bool(app._notifications), "the error notification")
         notification = next(iter(app._notifications))
         assert notification.severity == "error" and "did not reach 5" in notification.message
-        assert "failed  scale web" in _events(app)
+        assert "failed  scale web" in events_text(app)
         assert app.is_running and app.screen is screen
         assert not any("scaling" in hop for hop in _hops(app))
 
@@ -141,7 +130,7 @@ async def test_the_path_shows_a_scale_in_progress_and_the_tasks_up() -> None:
         assert _hops(app)[-1] == "    └ ✔ service web: 4/4 tasks UP in the LB; swarm 4/4"
         await pilot.press("plus")
         await wait_for(pilot, lambda: "scaling 4 -> 5 tasks" in _hops(app)[-1], "the hop")
-        assert _screen(app).swarm.table.all_rows["web"][4] == "scaling 4 -> 5 tasks"
+        assert top_dashboard(app).swarm.table.all_rows["web"][4] == "scaling 4 -> 5 tasks"
         swarm.release.set()
         await wait_for(pilot, lambda: "scaling" not in _hops(app)[-1], "the scale's end")
 
@@ -161,14 +150,14 @@ async def test_the_vip_panel_hides_unused_slots_but_not_a_disabled_task() -> Non
         ]
         assert screen.vip_panels["front"].get_content_height(None, None, 100) == 2 + 4
         assert "3/4 tasks UP in the LB" in _hops(app)[-1]
-        assert "web.5" not in _events(app)
+        assert "web.5" not in events_text(app)
 
 
 async def test_without_services_the_scale_keys_say_so() -> None:
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert not _screen(app).query("#services-pane")
+        assert not top_dashboard(app).query("#services-pane")
         await pilot.press("plus")
         await wait_for(pilot, lambda: bool(app._notifications), "the warning")
         assert "no swarm services" in next(iter(app._notifications)).message
@@ -183,7 +172,7 @@ async def test_an_unreadable_swarm_is_shown_and_retried() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await _settled(pilot)
         assert "UNREADABLE: docker1 is not reachable" in str(screen.swarm.pane.border_title)
-        assert "services UNREADABLE: docker1 is not reachable" in _events(app)
+        assert "services UNREADABLE: docker1 is not reachable" in events_text(app)
         await pilot.press("plus")
         await wait_for(pilot, lambda: bool(app._notifications), "the warning")
         assert "select a service" in next(iter(app._notifications)).message
