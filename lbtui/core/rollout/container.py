@@ -61,6 +61,8 @@ def old_name(name: str) -> str:
 
 
 class _Replacement:
+    """One backend container replaced behind the LBs of `vips`: drain, swap, gate, or roll back."""
+
     def __init__(
         self,
         hosts: ExecGateway,
@@ -151,6 +153,29 @@ class _Replacement:
             f"rolled back: the old container serves again (UP after {took:.1f} s)"
         )
 
+    def replace(self, bound_s: float | None) -> str:
+        """Drain, stop and set aside the old container, start the new one, gate it; roll back
+        to the old one when the new one fails its gate."""
+        hosts, host, wanted = self.hosts, self.host, self.wanted
+        bound = bound_s if bound_s is not None else gate_bound_s(self.vips)
+        self.event(Phase.STARTED, f"{self.drain()}; replacing with {wanted.image}")
+        self.everywhere("maint")
+        renamed = False
+        try:
+            hosts.stop_container(host, wanted.name, STOP_TIMEOUT_S)
+            hosts.rename_container(host, wanted.name, old_name(wanted.name))
+            renamed = True
+            self.start_new()
+            took, problem = self.gate(wanted.name, bound)
+        except LbtuiError as error:
+            took, problem = None, f"could not be started: {error}"
+        if took is None:
+            self.event(Phase.FAILED, f"{wanted.image} {problem}; rolling back")
+            raise self.restore(problem, bound, renamed)
+        hosts.remove_container(host, old_name(wanted.name))
+        names = ", ".join(v.name for v in self.vips)
+        return f"drained, replaced ({wanted.image}), UP in {names} after {took:.1f} s"
+
 
 def replace_backend(
     hosts: ExecGateway,
@@ -170,7 +195,7 @@ def replace_backend(
         hosts.start_container(host, container_id)
         return f"replaced ({container_id[:12]}); no running LB uses it, nothing to drain"
     with one_at_a_time(vips):
-        return _replace_in_pools(hosts, host, wanted, backend.port, vips, report, bound_s)
+        return _Replacement(hosts, host, wanted, backend.port, vips, report).replace(bound_s)
 
 
 @contextmanager
@@ -186,36 +211,6 @@ def one_at_a_time(vips: list[Vip]) -> Iterator[None]:
                 lock = _POOL_LOCKS.setdefault(name, threading.Lock())
             held.enter_context(lock)
         yield
-
-
-def _replace_in_pools(
-    hosts: ExecGateway,
-    host: str,
-    wanted: ContainerRequest,
-    port: int,
-    vips: list[Vip],
-    report: Reporter,
-    bound_s: float | None,
-) -> str:
-    bound = bound_s if bound_s is not None else gate_bound_s(vips)
-    work = _Replacement(hosts, host, wanted, port, vips, report)
-    work.event(Phase.STARTED, f"{work.drain()}; replacing with {wanted.image}")
-    work.everywhere("maint")
-    renamed = False
-    try:
-        hosts.stop_container(host, wanted.name, STOP_TIMEOUT_S)
-        hosts.rename_container(host, wanted.name, old_name(wanted.name))
-        renamed = True
-        work.start_new()
-        took, problem = work.gate(wanted.name, bound)
-    except LbtuiError as error:
-        took, problem = None, f"could not be started: {error}"
-    if took is None:
-        work.event(Phase.FAILED, f"{wanted.image} {problem}; rolling back")
-        raise work.restore(problem, bound, renamed)
-    hosts.remove_container(host, old_name(wanted.name))
-    names = ", ".join(v.name for v in vips)
-    return f"drained, replaced ({wanted.image}), UP in {names} after {took:.1f} s"
 
 
 def _clear_leftover(hosts: ExecGateway, topology: Topology, host: str, name: str) -> None:
