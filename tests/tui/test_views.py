@@ -75,6 +75,21 @@ def test_host_rows_say_unreachable_with_the_reason_and_age() -> None:
     assert rows["docker1"][6] == "<5s ago" and rows["docker2"][6] == "never"
 
 
+def test_ages_are_coarse_and_one_width() -> None:
+    ages = [views.age_text(0.0, float(seconds)) for seconds in (0, 4, 5, 59, 60, 119, 5999, 6000)]
+    assert ages == [
+        "<5s ago",
+        "<5s ago",
+        " 5s ago",
+        "55s ago",
+        " 1m ago",
+        " 1m ago",
+        "99m ago",
+        " 1h ago",
+    ]
+    assert {len(age) for age in ages} == {7}
+
+
 def test_a_stopped_daemons_reason_is_shown_whole_and_a_longer_one_cut() -> None:
     stopped = (
         "no Docker socket at /run/lbtui/presentation/docker2.sock "

@@ -50,16 +50,19 @@ SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 
 
 def age_text(polled_at: float, now: float) -> str:
-    """How long ago a poll succeeded, coarse (`<5s ago`, `15s ago`, `3m ago`).
+    """How long ago a poll succeeded, coarse and 7 cells wide (`<5s ago`, `15s ago`, ` 3m ago`).
 
     Coarse on purpose: a text that changes every second repaints its pane every second.
+    One width: a column whose width ticks (`5s ago`, `10s ago`) lays the screen out again.
     """
     seconds = max(0, int(now - polled_at))
     if seconds < 5:
         return "<5s ago"
-    if seconds < 120:
-        return f"{seconds // 5 * 5}s ago"
-    return f"{seconds // 60}m ago"
+    if seconds < 60:
+        return f"{seconds // 5 * 5:>2}s ago"
+    if seconds < 100 * 60:
+        return f"{seconds // 60:>2}m ago"
+    return f"{seconds // 3600:>2}h ago"
 
 
 def _yes(flag: bool) -> str:
