@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 FAULTS_POLL_S = 5.0
 #: ... and less often when none is: then the poll only looks for faults another process
 #: (`lbtui fault add` in another terminal) made without a Docker event (loss, rate, down).
-FAULTS_IDLE_POLL_S = 15.0
+FAULTS_IDLE_POLL_S = 30.0
 #: Docker events that may be a fault added or cleared elsewhere.
 FAULT_EVENTS = frozenset({"pause", "unpause", "connect", "disconnect"})
 CONTAINER_KINDS = tuple(kind for kind in FaultKind if kind is not FaultKind.DOWN)
