@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -49,6 +50,7 @@ from lbtui.core.redeploy.live_config import (
     check_and_reload,
     restore_last_good,
     servers_in_maintenance,
+    stage_config,
 )
 from lbtui.core.redeploy.lock import DEFAULT_WAIT_S, LockHolder, VipLock
 from lbtui.core.redeploy.plan import RedeployMode, RedeployPlan
@@ -225,8 +227,12 @@ def _reload(
     vip = plan.vip
     old_pid = probe.worker_pid()
     # The stats page may have named a worker lingering from an earlier reload: the
-    # runtime API names the one that is running now, which this reload retires too.
-    retired = {pid for pid in (old_pid, probe.running_worker_pid()) if pid is not None}
+    # runtime API names the one that is running now, which this reload retires too. Its
+    # exec runs while the new file is copied in (~60 ms each), and answers before the reload.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lbtui-running-worker") as pool:
+        running = pool.submit(probe.running_worker_pid)
+        stage_config(plan, gateway, staging)
+        retired = {pid for pid in (old_pid, running.result()) if pid is not None}
     report(ProgressEvent(Phase.STARTED, "reload", vip.container, vip.host, "haproxy -c in the LB"))
     check: CheckResult | None = None
     recovered: list[str] = []

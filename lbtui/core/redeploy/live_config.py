@@ -1,13 +1,13 @@
 """Swapping the config inside a running LB: the file by `put_archive`, then one `docker exec`.
 
-`check_and_reload` copies the new file next to the live one under a name of its own
-(`haproxy.cfg.lbtui-new.<token>`, mode 0600: it holds the stats password), then one
-exec `haproxy -c`s it there (Docker's DNS resolves the servers there), and only if it
-is valid: saves `show servers state` (drain, disable and weight survive the reload),
-keeps the live file as `.last-good`, moves the new one into place and SIGUSR2s the
-master (PID 1, `-W`). A rejected file never replaces the live one. `restore_last_good`
-undoes it. The config text never appears in an exec's arguments: Docker keeps those
-in its events and exec records.
+`stage_config` copies the new file next to the live one under a name of its own
+(`haproxy.cfg.lbtui-new.<token>`, mode 0600: it holds the stats password); then, in
+`check_and_reload`, one exec `haproxy -c`s it there (Docker's DNS resolves the servers
+there), and only if it is valid: saves `show servers state` (drain, disable and weight
+survive the reload), keeps the live file as `.last-good`, moves the new one into place
+and SIGUSR2s the master (PID 1, `-W`). A rejected file never replaces the live one.
+`restore_last_good` undoes it. The config text never appears in an exec's arguments:
+Docker keeps those in its events and exec records.
 """
 
 from __future__ import annotations
@@ -100,11 +100,18 @@ kill -USR2 1 || exit 21
 _UNRESOLVED = re.compile(r"could not resolve address|not resolve|unable to find", re.IGNORECASE)
 
 
+def stage_config(plan: RedeployPlan, gateway: ExecGateway, staging: Staging) -> None:
+    """Copy the new file into the LB next to the live one, under the staging name."""
+    vip = plan.vip
+    staged = {staging.staged_path: plan.new_config.encode()}
+    put_private_files(gateway, vip.host, vip.container, staged)
+
+
 def check_and_reload(
     plan: RedeployPlan, gateway: ExecGateway, report: Reporter, staging: Staging
 ) -> tuple[CheckResult, str | None]:
-    """Copy the new file in, then run the in-container script (retrying while new servers
-    do not resolve yet).
+    """Run the in-container script on the file `stage_config` copied in (retrying, with the
+    file copied anew, while new servers do not resolve yet).
 
     Returns HAProxy's verdict and the saved server state (None when it could not be saved).
     """
@@ -113,9 +120,6 @@ def check_and_reload(
     state_file = plan.new_model.global_settings.server_state_file
     deadline = time.monotonic() + RESOLVE_TIMEOUT_S
     while True:
-        # The script removes the staged file whenever it does not install it: copy it anew.
-        staged = {staging.staged_path: plan.new_config.encode()}
-        put_private_files(gateway, vip.host, vip.container, staged)
         result = exec_in(
             gateway,
             vip.host,
@@ -149,6 +153,8 @@ def check_and_reload(
             retry = plan.backends_to_launch and all(_UNRESOLVED.search(e) for e in check.errors)
             if retry and time.monotonic() < deadline:
                 time.sleep(0.5)
+                # The script removes the staged file whenever it does not install it.
+                stage_config(plan, gateway, staging)
                 continue
             report(ProgressEvent(Phase.FAILED, "reload", vip.container, vip.host, "rejected"))
             raise ConfigRejected(
