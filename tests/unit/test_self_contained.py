@@ -14,13 +14,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Built from pieces so that this file does not cite them itself.
-OUTSIDE_NOTES = re.compile(
-    "|".join(
-        re.escape(name)
-        for name in ("STYLE" + ".md", "RECIPE" + ".md", "LAB" + "-NOTES", "shared" + "/")
-    )
-)
+#: A document named by its file name and the .md suffix: a file of the repository.
+DOCUMENT = re.compile(r"\b[\w-]+\.md\b")
+#: A relative path that climbs (`../x/y`): it must not lead out of the repository.
+CLIMBING_PATH = re.compile(r"(?:\.\./)+[\w.-]+(?:/[\w.-]+)*")
 
 # Folders that are not part of the project's own text when git cannot list its files.
 NOT_PROJECT = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -46,7 +43,8 @@ def _project_files() -> list[Path]:
     return [ROOT / name for name in listed.decode().split("\0") if name]
 
 
-def _references(path: Path) -> list[str]:
+def _references(path: Path, documents: set[str]) -> list[str]:
+    """The lines of `path` that cite a document or a path outside the repository."""
     try:
         text = path.read_text(encoding="utf-8")
     except (UnicodeDecodeError, FileNotFoundError):
@@ -55,25 +53,31 @@ def _references(path: Path) -> list[str]:
     return [
         f"{relative}:{number}: {line.strip()}"
         for number, line in enumerate(text.splitlines(), start=1)
-        if OUTSIDE_NOTES.search(line)
+        if _cites_outside(line, path.parent, documents)
     ]
 
 
-def test_the_pattern_catches_each_outside_reference() -> None:
-    for line in (
-        "see STYLE" + ".md, habit 1",
-        "(RECIPE" + ".md)",
-        "LAB" + "-NOTES says",
-        "../shared" + "/notes",
-    ):
-        assert OUTSIDE_NOTES.search(line), line
-    assert not OUTSIDE_NOTES.search("see docs/recipe.md and docs/architecture.md")
+def _cites_outside(line: str, folder: Path, documents: set[str]) -> bool:
+    if any(name not in documents for name in DOCUMENT.findall(line)):
+        return True
+    return any(
+        not (folder / climb).resolve().is_relative_to(ROOT) for climb in CLIMBING_PATH.findall(line)
+    )
+
+
+def test_the_rule_catches_each_kind_of_outside_reference() -> None:
+    documents = {"README.md", "recipe.md", "architecture.md"}
+    assert _cites_outside("see design-notes" + ".md, habit 1", ROOT, documents)
+    assert _cites_outside("as ../elsewhere/notes says", ROOT, documents)
+    assert not _cites_outside("see docs/recipe.md and docs/architecture.md", ROOT, documents)
+    assert not _cites_outside("a name like ../evil stays inside", ROOT / "tests/unit", documents)
 
 
 def test_no_project_file_cites_notes_outside_the_repository() -> None:
     files = _project_files()
     assert ROOT / "README.md" in files, "the scan did not see the repository's files"
-    found = [hit for path in files if path.is_file() for hit in _references(path)]
+    documents = {path.name for path in files}
+    found = [hit for path in files if path.is_file() for hit in _references(path, documents)]
     assert not found, (
         "files cite documents outside the repository; point to docs/recipe.md or "
         "docs/architecture.md, or state the fact itself:\n" + "\n".join(found)
